@@ -1,0 +1,118 @@
+//! Regex compilation with size limits, and prefix literal extraction.
+//!
+//! User rules are untrusted input: `\w{500}{500}` is a short pattern with a
+//! huge automaton. Every pattern is compiled with an NFA size limit and
+//! fails at load, naming its recognizer, when it exceeds it.
+
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::syntax;
+use regex_automata::MatchKind;
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
+use regex_syntax::hir::Hir;
+
+use crate::error::ErrorKind;
+
+/// NFA size limit for one pattern, in bytes.
+pub(crate) const PATTERN_SIZE_LIMIT: usize = 4 << 20;
+/// NFA size limit for a combined set of patterns, in bytes.
+const SET_SIZE_LIMIT: usize = 64 << 20;
+
+/// What the scan needs to know about one pattern to pick its strategy.
+pub(crate) struct PatternInfo {
+    pub regex: Regex,
+    /// Capture group index of the `value` group, if the pattern has one.
+    pub value_group: Option<usize>,
+    /// The longest match in bytes, when bounded.
+    pub max_len: Option<usize>,
+    /// Lower-cased prefix literals that every match starts with, when a short
+    /// list of at least two bytes each exists.
+    pub prefixes: Option<Vec<Vec<u8>>>,
+}
+
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().nest_limit(100)
+}
+
+fn map_build_error(err: meta::BuildError) -> ErrorKind {
+    match (err.size_limit(), err.syntax_error()) {
+        (Some(limit), _) => ErrorKind::TooLarge { limit },
+        (_, Some(syntax)) => ErrorKind::Regex(syntax.to_string()),
+        _ => ErrorKind::Regex(err.to_string()),
+    }
+}
+
+/// Compiles one pattern for leftmost-first search.
+pub(crate) fn compile_pattern(pattern: &str) -> Result<PatternInfo, ErrorKind> {
+    let regex = Regex::builder()
+        .syntax(syntax_config())
+        .configure(meta::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
+        .build(pattern)
+        .map_err(map_build_error)?;
+    let hir = regex_syntax::ParserBuilder::new()
+        .nest_limit(100)
+        .build()
+        .parse(pattern)
+        .map_err(|e| ErrorKind::Regex(e.to_string()))?;
+    let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "value");
+    Ok(PatternInfo { value_group, max_len: hir.properties().maximum_len(), prefixes: prefix_literals(&hir), regex })
+}
+
+/// Compiles patterns into one automaton that reports which of them match.
+pub(crate) fn compile_set(patterns: &[&str]) -> Result<Regex, ErrorKind> {
+    Regex::builder()
+        .syntax(syntax_config())
+        .configure(
+            meta::Config::new()
+                .match_kind(MatchKind::All)
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+                .nfa_size_limit(Some(SET_SIZE_LIMIT)),
+        )
+        .build_many(patterns)
+        .map_err(map_build_error)
+}
+
+/// The prefix literals of `hir`, lower-cased, deduplicated and reduced to the
+/// shortest (a literal that extends another adds nothing to a prefilter).
+fn prefix_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Prefix).limit_class(64).limit_repeat(8).limit_literal_len(16).limit_total(1024);
+    let seq = extractor.extract(hir);
+    let mut literals: Vec<Vec<u8>> = seq.literals()?.iter().map(|lit| lit.as_bytes().to_ascii_lowercase()).collect();
+    literals.sort();
+    literals.dedup();
+    let mut minimal: Vec<Vec<u8>> = Vec::new();
+    for lit in literals {
+        // Sorted order puts a prefix right before the literals it starts.
+        if !minimal.last().is_some_and(|m| lit.starts_with(m)) {
+            minimal.push(lit);
+        }
+    }
+    let usable = !minimal.is_empty() && minimal.len() <= 64 && minimal.iter().all(|l| l.len() >= 2);
+    usable.then_some(minimal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_are_minimal_and_case_folded() {
+        let info = compile_pattern(r"(?i-u)(?:api_key|apikey|password|pass)\s*=").unwrap();
+        assert_eq!(info.prefixes, Some(vec![b"api_key".to_vec(), b"apikey".to_vec(), b"pass".to_vec()]));
+        assert_eq!(compile_pattern(r"[0-9]+x").unwrap().prefixes, None);
+        assert_eq!(compile_pattern(r"\+\w").unwrap().prefixes, None, "one byte is too short");
+    }
+
+    #[test]
+    fn size_limit_is_reported() {
+        let err = compile_pattern(r"\w{300}{300}").err().unwrap();
+        assert!(matches!(err, ErrorKind::TooLarge { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn value_group_and_length_bound() {
+        let info = compile_pattern(r"key=(?P<value>[a-z]{4,8})").unwrap();
+        assert_eq!(info.value_group, Some(1));
+        assert_eq!(info.max_len, Some(12));
+    }
+}

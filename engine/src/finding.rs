@@ -1,0 +1,147 @@
+//! Findings: what a scan reports.
+
+use serde::Serialize;
+
+use crate::entity::EntityId;
+
+/// Index of a recognizer in a [`Scanner`](crate::Scanner).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RecognizerId(pub(crate) u32);
+
+impl RecognizerId {
+    /// The index, for tables keyed by recognizer.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One detected item. Plain data: it borrows nothing from the scanner or the
+/// text, so findings can be collected, sent between threads and kept.
+///
+/// Names are looked up on the scanner ([`Scanner::entity_name`](crate::Scanner::entity_name),
+/// [`Scanner::recognizer_name`](crate::Scanner::recognizer_name)), which keeps
+/// a finding small and its creation free of allocation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Finding {
+    /// The entity type.
+    pub entity: EntityId,
+    /// The recognizer that found it.
+    pub recognizer: RecognizerId,
+    /// Start, in Unicode code points (Presidio's convention).
+    pub start: usize,
+    /// End (exclusive), in Unicode code points.
+    pub end: usize,
+    /// Start, in bytes of the UTF-8 text.
+    pub byte_start: usize,
+    /// End (exclusive), in bytes.
+    pub byte_end: usize,
+    /// Confidence in [0, 1].
+    pub score: f32,
+    /// Which of the recognizer's patterns matched; `None` for a keyword (deny-list) match.
+    pub pattern: Option<u16>,
+    /// Which of the recognizer's keywords matched, for a keyword match.
+    pub keyword: Option<u16>,
+    /// Whether a validator or entropy check ran and passed.
+    pub validated: bool,
+    /// Which of the recognizer's context words was found near the match.
+    pub context_word: Option<u16>,
+}
+
+/// Why a finding was reported, for `return_explanation` and debugging rules.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Explanation<'s> {
+    /// The recognizer's id.
+    pub recognizer: &'s str,
+    /// The pattern that matched, if it was a pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<&'s str>,
+    /// The keyword that matched, if it was a keyword.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keyword: Option<&'s str>,
+    /// The validator that accepted the value, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validator: Option<&'s str>,
+    /// Whether a validator or entropy check ran and passed.
+    pub validated: bool,
+    /// The recognizer's score before context.
+    pub base_score: f32,
+    /// The context word that raised the score, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub context_word: Option<&'s str>,
+    /// The final score.
+    pub score: f32,
+}
+
+/// Drops findings contained in another and orders the rest by position.
+///
+/// The rule, applied after the score threshold: a finding whose span lies
+/// inside another finding's span is dropped (the containing span wins, for
+/// any entity types); of findings with equal spans the higher score wins, then
+/// the recognizer loaded first. Partially overlapping findings are both kept,
+/// since neither explains the other.
+pub(crate) fn resolve_overlaps(findings: &mut Vec<Finding>) {
+    findings.sort_unstable_by(|a, b| {
+        a.byte_start
+            .cmp(&b.byte_start)
+            .then(b.byte_end.cmp(&a.byte_end))
+            .then(b.score.total_cmp(&a.score))
+            .then(a.recognizer.cmp(&b.recognizer))
+    });
+    let mut kept_end = 0;
+    let mut any_kept = false;
+    findings.retain(|f| {
+        let keep = !any_kept || f.byte_end > kept_end;
+        if keep {
+            kept_end = kept_end.max(f.byte_end);
+            any_kept = true;
+        }
+        keep
+    });
+}
+
+/// Fills the code point offsets; `findings` must be sorted by `byte_start`.
+pub(crate) fn fill_char_offsets(text: &str, findings: &mut [Finding]) {
+    let bytes = text.as_bytes();
+    let (mut byte_pos, mut char_pos) = (0, 0);
+    for f in findings {
+        char_pos += palisade_kernels::count_chars(&bytes[byte_pos..f.byte_start]);
+        byte_pos = f.byte_start;
+        f.start = char_pos;
+        f.end = char_pos + palisade_kernels::count_chars(&bytes[f.byte_start..f.byte_end]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(recognizer: u32, span: (usize, usize), score: f32) -> Finding {
+        Finding {
+            entity: EntityId(0),
+            recognizer: RecognizerId(recognizer),
+            start: 0,
+            end: 0,
+            byte_start: span.0,
+            byte_end: span.1,
+            score,
+            pattern: Some(0),
+            keyword: None,
+            validated: false,
+            context_word: None,
+        }
+    }
+
+    #[test]
+    fn containing_wins_equal_spans_by_score_partial_overlaps_stay() {
+        let mut v = vec![
+            finding(0, (10, 20), 0.5),
+            finding(1, (0, 30), 0.4),  // contains the first
+            finding(2, (40, 50), 0.6), // equal span, lower score
+            finding(3, (40, 50), 0.9),
+            finding(4, (45, 60), 0.3), // partial overlap: kept
+        ];
+        resolve_overlaps(&mut v);
+        let kept: Vec<u32> = v.iter().map(|f| f.recognizer.0).collect();
+        assert_eq!(kept, vec![1, 3, 4]);
+    }
+}

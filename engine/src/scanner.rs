@@ -1,0 +1,680 @@
+//! The compiled scanner: build once, scan many texts from many threads.
+
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind};
+use palisade_kernels::{ByteSet, Kernel};
+use regex_automata::meta::{Cache, Regex};
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input, PatternSet};
+
+use crate::automaton::{compile_pattern, compile_set};
+use crate::entity::{EntityId, EntitySet};
+use crate::error::{Error, ErrorKind};
+use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
+use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
+use crate::validate::{shannon_entropy, Validator};
+
+/// Longest match a literal-anchored pattern may have; longer ones are scanned
+/// whole, so that work per literal hit stays bounded.
+const MAX_ANCHORED_LEN: usize = 16 << 10;
+/// Longest match a trigger-windowed pattern may have.
+const MAX_WINDOW_RADIUS: usize = 1024;
+/// Bytes before and after a match searched for context words (Presidio
+/// looks at the five words before a match).
+const CONTEXT_BEFORE: usize = 64;
+const CONTEXT_AFTER: usize = 16;
+
+/// Builds a [`Scanner`] from the built-in rules plus user rule files.
+///
+/// ```
+/// use palisade_engine::ScannerBuilder;
+///
+/// let scanner = ScannerBuilder::new()
+///     .rules_toml("team.toml", r#"
+///         entities = ["EMPLOYEE_ID"]
+///         disable = ["url"]
+///
+///         [[recognizer]]
+///         id = "employee_id"
+///         entity = "EMPLOYEE_ID"
+///         patterns = ['\bEMP-[0-9]{6}\b']
+///         score = 0.8
+///     "#)
+///     .and_then(|b| b.build())
+///     .unwrap();
+/// let found = scanner.scan("badge EMP-004211, see https://intranet/x");
+/// assert_eq!(found.len(), 1);
+/// assert_eq!(scanner.entity_name(found[0].entity), "EMPLOYEE_ID");
+/// ```
+#[derive(Debug)]
+pub struct ScannerBuilder {
+    rules: RuleSet,
+    builtin: bool,
+    prefilter: bool,
+    kernel: Kernel,
+}
+
+impl Default for ScannerBuilder {
+    fn default() -> Self {
+        ScannerBuilder::new()
+    }
+}
+
+impl ScannerBuilder {
+    /// A builder holding the built-in rules.
+    pub fn new() -> ScannerBuilder {
+        ScannerBuilder { rules: RuleSet::default(), builtin: true, prefilter: true, kernel: Kernel::Auto }
+    }
+
+    /// A builder with no rules at all: only what later rule files define.
+    pub fn empty() -> ScannerBuilder {
+        ScannerBuilder { builtin: false, ..ScannerBuilder::new() }
+    }
+
+    fn ensure_builtin(&mut self) -> Result<(), Error> {
+        if self.builtin {
+            self.builtin = false;
+            self.rules.load("built-in", BUILTIN_RULES)?;
+        } else if self.rules.entities.is_empty() {
+            self.rules.load("built-in", "")?;
+        }
+        Ok(())
+    }
+
+    /// Loads a rule file given as text; `origin` names it in errors.
+    pub fn rules_toml(mut self, origin: &str, text: &str) -> Result<ScannerBuilder, Error> {
+        self.ensure_builtin()?;
+        self.rules.load(origin, text)?;
+        Ok(self)
+    }
+
+    /// Loads a rule file from disk.
+    pub fn rules_file(self, path: impl AsRef<Path>) -> Result<ScannerBuilder, Error> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::new(&origin, None, ErrorKind::Io(e.to_string())))?;
+        self.rules_toml(&origin, &text)
+    }
+
+    /// Whether to use prefilters (default: yes). Without them every pattern
+    /// runs over the whole text: same findings, much slower. For tests and
+    /// for measuring what the prefilters buy.
+    pub fn prefilter(mut self, yes: bool) -> ScannerBuilder {
+        self.prefilter = yes;
+        self
+    }
+
+    /// Which byte-search kernel the trigger prefilter uses (default: the fastest available).
+    pub fn kernel(mut self, kernel: Kernel) -> ScannerBuilder {
+        self.kernel = kernel;
+        self
+    }
+
+    /// Compiles the rules.
+    pub fn build(mut self) -> Result<Scanner, Error> {
+        self.ensure_builtin()?;
+        Scanner::compile(self.rules, self.prefilter, self.kernel)
+    }
+}
+
+/// A compiled recognizer.
+#[derive(Debug)]
+struct Rule {
+    id: String,
+    description: String,
+    entity: EntityId,
+    patterns: Vec<String>,
+    keywords: Vec<String>,
+    case_sensitive: bool,
+    validator: Option<(Validator, String)>,
+    min_entropy: Option<f32>,
+    score: f32,
+    context_boost: f32,
+    context_words: Vec<String>,
+    context: Option<AhoCorasick>,
+    allow: Vec<String>,
+}
+
+/// One pattern of one recognizer.
+#[derive(Debug)]
+struct Pattern {
+    rule: u32,
+    index: u16,
+    regex: Regex,
+    value_group: Option<usize>,
+    /// Bytes an anchored search may look at from its start.
+    max_len: usize,
+}
+
+/// What a literal of the prefilter automaton stands for.
+#[derive(Clone, Copy, Debug)]
+enum LiteralTarget {
+    /// Run this pattern anchored where the literal starts.
+    Pattern(u32),
+    /// A deny-list keyword of a recognizer: a finding by itself.
+    Keyword { rule: u32, keyword: u16, len: usize },
+}
+
+/// Patterns whose every match contains a byte of `trigger`: only windows of
+/// `radius` bytes around such bytes are searched.
+#[derive(Debug)]
+struct TriggerGroup {
+    trigger: ByteSet,
+    radius: usize,
+    set: Regex,
+    patterns: Vec<u32>,
+}
+
+/// Patterns with no usable prefilter, searched over the whole text.
+#[derive(Debug)]
+struct FullScan {
+    set: Regex,
+    patterns: Vec<u32>,
+}
+
+/// The compiled form of a rule set. Immutable, `Send + Sync`: share one
+/// across threads (behind an `Arc` or a reference) and give each thread its
+/// own [`Scratch`].
+///
+/// A scan runs three stages over the text, each linear in its length:
+///
+/// 1. one Aho-Corasick pass (SIMD Teddy when it applies) finds the literals
+///    that secret patterns start with (`AKIA`, `ghp_`, `-----BEGIN`...) and
+///    deny-list keywords; each hit runs its pattern anchored there;
+/// 2. for each trigger byte class (digits for most PII, `@` for email, `:`
+///    for IPv6) a SIMD byte search finds the bytes, and one multi-pattern DFA
+///    runs over merged windows around them: text with no trigger is skipped;
+/// 3. patterns with neither are matched by one multi-pattern DFA over the
+///    whole text.
+///
+/// Candidates then go through validators, allow-lists, context scoring, the
+/// score threshold and overlap resolution.
+#[derive(Debug)]
+pub struct Scanner {
+    entities: Vec<String>,
+    rules: Vec<Rule>,
+    patterns: Vec<Pattern>,
+    literals: Option<(AhoCorasick, Vec<Vec<LiteralTarget>>)>,
+    groups: Vec<TriggerGroup>,
+    full: Option<FullScan>,
+}
+
+/// Per-thread scratch memory for [`Scanner::scan_with`], so that a hot loop
+/// allocates nothing per text or per match once warmed up.
+#[derive(Debug)]
+pub struct Scratch {
+    pattern_caches: Vec<Cache>,
+    captures: Vec<Option<Captures>>,
+    group_caches: Vec<Cache>,
+    full_cache: Option<Cache>,
+    which: PatternSet,
+}
+
+/// The default [`ScanOptions::score_threshold`]: recognizers for weak
+/// shapes (nine bare digits, ten bare digits) score below it unless a
+/// context word is near.
+pub const DEFAULT_SCORE_THRESHOLD: f32 = 0.5;
+
+/// Per-scan settings.
+#[derive(Clone, Debug)]
+pub struct ScanOptions {
+    /// Report only these entity types (all when `None`).
+    pub entities: Option<EntitySet>,
+    /// Drop findings scoring below this (default [`DEFAULT_SCORE_THRESHOLD`]).
+    pub score_threshold: f32,
+    /// Values never reported, matched exactly (Presidio's `allow_list`).
+    pub allow_list: Vec<String>,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions { entities: None, score_threshold: DEFAULT_SCORE_THRESHOLD, allow_list: Vec::new() }
+    }
+}
+
+impl Scanner {
+    /// The built-in rules, compiled.
+    pub fn builtin() -> Scanner {
+        ScannerBuilder::new().build().expect("the built-in rules compile (tested)")
+    }
+
+    /// A builder, to add rule files or change how the scan runs.
+    pub fn builder() -> ScannerBuilder {
+        ScannerBuilder::new()
+    }
+
+    fn compile(rule_set: RuleSet, prefilter: bool, kernel: Kernel) -> Result<Scanner, Error> {
+        let mut rules = Vec::new();
+        let mut patterns: Vec<Pattern> = Vec::new();
+        let mut literal_bytes: Vec<Vec<u8>> = Vec::new();
+        let mut literal_targets: Vec<Vec<LiteralTarget>> = Vec::new();
+        let mut add_literal = |bytes: Vec<u8>, target: LiteralTarget| match literal_bytes.iter().position(|l| *l == bytes) {
+            Some(i) => literal_targets[i].push(target),
+            None => {
+                literal_bytes.push(bytes);
+                literal_targets.push(vec![target]);
+            }
+        };
+        // (trigger bytes, radius, pattern ids); the radius grows to the group's longest pattern.
+        let mut groups: Vec<(Vec<u8>, usize, Vec<u32>)> = Vec::new();
+        let mut full: Vec<u32> = Vec::new();
+        let mut pattern_sources: Vec<&str> = Vec::new();
+
+        for (rule_index, recognizer) in rule_set.recognizers.iter().enumerate() {
+            let spec = &recognizer.spec;
+            let fail = |kind| Error::new(&recognizer.origin, Some(&spec.id), kind);
+            let rule_index = u32::try_from(rule_index).expect("fewer than 2^32 recognizers");
+            let entity = rule_set.entities.iter().position(|e| *e == spec.entity).expect("checked at load");
+            let trigger = match spec.trigger.as_deref() {
+                None => None,
+                Some("digits") => Some(b"0123456789".to_vec()),
+                Some("") => return Err(fail(ErrorKind::Invalid("trigger must not be empty".into()))),
+                Some(bytes) => Some(bytes.as_bytes().to_vec()),
+            };
+            for (index, source) in spec.patterns.iter().enumerate() {
+                let info = compile_pattern(source).map_err(fail)?;
+                let id = u32::try_from(patterns.len()).expect("fewer than 2^32 patterns");
+                let bounded = |limit: usize| info.max_len.filter(|&len| len <= limit);
+                match (&trigger, bounded(MAX_WINDOW_RADIUS), &info.prefixes, bounded(MAX_ANCHORED_LEN)) {
+                    _ if !prefilter => full.push(id),
+                    (Some(trigger), Some(len), _, _) => {
+                        match groups.iter_mut().find(|g| g.0 == *trigger) {
+                            Some(group) => {
+                                group.1 = group.1.max(len);
+                                group.2.push(id);
+                            }
+                            None => groups.push((trigger.clone(), len, vec![id])),
+                        }
+                    }
+                    (_, _, Some(prefixes), Some(_)) => {
+                        for prefix in prefixes {
+                            add_literal(prefix.clone(), LiteralTarget::Pattern(id));
+                        }
+                    }
+                    _ => full.push(id),
+                }
+                patterns.push(Pattern {
+                    rule: rule_index,
+                    index: u16::try_from(index).map_err(|_| fail(ErrorKind::Invalid("too many patterns".into())))?,
+                    regex: info.regex,
+                    value_group: info.value_group,
+                    max_len: info.max_len.unwrap_or(usize::MAX),
+                });
+                pattern_sources.push(source);
+            }
+            for (keyword_index, keyword) in spec.keywords.iter().enumerate() {
+                if keyword.is_empty() {
+                    return Err(fail(ErrorKind::Invalid("empty keyword".into())));
+                }
+                let keyword_index = u16::try_from(keyword_index).map_err(|_| fail(ErrorKind::Invalid("too many keywords".into())))?;
+                add_literal(
+                    keyword.as_bytes().to_ascii_lowercase(),
+                    LiteralTarget::Keyword { rule: rule_index, keyword: keyword_index, len: keyword.len() },
+                );
+            }
+            let context = if spec.context.is_empty() {
+                None
+            } else {
+                Some(
+                    AhoCorasickBuilder::new()
+                        .ascii_case_insensitive(true)
+                        .build(&spec.context)
+                        .map_err(|e| fail(ErrorKind::Invalid(format!("context words: {e}"))))?,
+                )
+            };
+            rules.push(Rule {
+                id: spec.id.clone(),
+                description: spec.description.clone(),
+                entity: EntityId(u16::try_from(entity).expect("fewer than 2^16 entity types")),
+                patterns: spec.patterns.clone(),
+                keywords: spec.keywords.clone(),
+                case_sensitive: spec.case_sensitive,
+                validator: recognizer.validator.map(|v| (v, spec.validator.clone().unwrap_or_default())),
+                min_entropy: spec.min_entropy,
+                score: spec.score,
+                context_boost: spec.context_boost.unwrap_or(DEFAULT_CONTEXT_BOOST),
+                context_words: spec.context.clone(),
+                context,
+                allow: spec.allow.clone(),
+            });
+        }
+
+        let set_error = |kind| Error::new("built-in", None, kind);
+        let literals = if literal_bytes.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(AcMatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&literal_bytes)
+                .or_else(|_| AhoCorasickBuilder::new().ascii_case_insensitive(true).build(&literal_bytes))
+                .map_err(|e| set_error(ErrorKind::Invalid(format!("literal prefilter: {e}"))))?;
+            Some((ac, literal_targets))
+        };
+        let sources = |ids: &[u32]| ids.iter().map(|&id| pattern_sources[id as usize]).collect::<Vec<_>>();
+        let groups = groups
+            .into_iter()
+            .map(|(trigger, radius, ids)| {
+                Ok(TriggerGroup {
+                    trigger: ByteSet::new(&trigger).kernel(kernel),
+                    radius,
+                    set: compile_set(&sources(&ids)).map_err(set_error)?,
+                    patterns: ids,
+                })
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        let full = if full.is_empty() {
+            None
+        } else {
+            Some(FullScan { set: compile_set(&sources(&full)).map_err(set_error)?, patterns: full })
+        };
+        Ok(Scanner { entities: rule_set.entities, rules, patterns, literals, groups, full })
+    }
+
+    /// Fresh scratch memory for this scanner.
+    pub fn scratch(&self) -> Scratch {
+        let largest_set = self.groups.iter().map(|g| g.patterns.len()).chain(self.full.iter().map(|f| f.patterns.len())).max();
+        Scratch {
+            pattern_caches: self.patterns.iter().map(|p| p.regex.create_cache()).collect(),
+            captures: self.patterns.iter().map(|p| p.value_group.map(|_| p.regex.create_captures())).collect(),
+            group_caches: self.groups.iter().map(|g| g.set.create_cache()).collect(),
+            full_cache: self.full.as_ref().map(|f| f.set.create_cache()),
+            which: PatternSet::new(largest_set.unwrap_or(0)),
+        }
+    }
+
+    /// Scans `text` with default options; convenient, but allocates scratch
+    /// memory per call. Hot loops use [`Scanner::scan_with`].
+    ///
+    /// ```
+    /// let scanner = palisade_engine::Scanner::builtin();
+    /// let text = "Mail jane.doe@example.com, card 4111 1111 1111 1111.";
+    /// let found = scanner.scan(text);
+    /// let names: Vec<&str> = found.iter().map(|f| scanner.entity_name(f.entity)).collect();
+    /// assert_eq!(names, ["EMAIL_ADDRESS", "CREDIT_CARD"]);
+    /// assert_eq!(&text[found[1].byte_start..found[1].byte_end], "4111 1111 1111 1111");
+    /// ```
+    pub fn scan(&self, text: &str) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.scan_with(text, &ScanOptions::default(), &mut self.scratch(), &mut out);
+        out
+    }
+
+    /// Scans `text` into `out` (cleared first), reusing `scratch`. Findings
+    /// come sorted by position, overlaps resolved.
+    pub fn scan_with(&self, text: &str, options: &ScanOptions, scratch: &mut Scratch, out: &mut Vec<Finding>) {
+        out.clear();
+        let Scratch { pattern_caches, captures, group_caches, full_cache, which } = scratch;
+        let mut parts = PatternScratch { caches: pattern_caches, captures, which };
+        let mut run = Run { scanner: self, text, options, out };
+        run.literals(&mut parts);
+        for (group, cache) in self.groups.iter().zip(group_caches.iter_mut()) {
+            run.trigger_group(group, cache, &mut parts);
+        }
+        if let (Some(full), Some(cache)) = (&self.full, full_cache.as_mut()) {
+            run.matching_patterns(&full.set, &full.patterns, cache, &Input::new(text), &mut parts);
+        }
+        resolve_overlaps(out);
+        fill_char_offsets(text, out);
+    }
+
+    /// The entity types this scanner knows, built-in and declared.
+    pub fn entities(&self) -> impl Iterator<Item = &str> {
+        self.entities.iter().map(String::as_str)
+    }
+
+    /// The entity types at least one enabled recognizer reports.
+    pub fn supported_entities(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.rules.iter().map(|r| self.entity_name(r.entity)).collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The name of an entity type.
+    pub fn entity_name(&self, id: EntityId) -> &str {
+        &self.entities[id.index()]
+    }
+
+    /// The id of a recognizer.
+    pub fn recognizer_name(&self, id: RecognizerId) -> &str {
+        &self.rules[id.index()].id
+    }
+
+    /// The recognizers, in load order: id, entity type, description.
+    pub fn recognizers(&self) -> impl Iterator<Item = (&str, &str, &str)> {
+        self.rules.iter().map(|r| (r.id.as_str(), self.entity_name(r.entity), r.description.as_str()))
+    }
+
+    /// The set of the named entity types; an unknown name is an error naming it.
+    ///
+    /// ```
+    /// let scanner = palisade_engine::Scanner::builtin();
+    /// assert!(scanner.entity_set(["EMAIL_ADDRESS", "US_SSN"]).is_ok());
+    /// assert_eq!(scanner.entity_set(["EMAIL"]).unwrap_err(), "EMAIL");
+    /// ```
+    pub fn entity_set<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> Result<EntitySet, &'n str> {
+        let mut set = EntitySet::default();
+        for name in names {
+            let index = self.entities.iter().position(|e| e == name).ok_or(name)?;
+            set.insert(EntityId(index as u16));
+        }
+        Ok(set)
+    }
+
+    /// Why `finding` was reported.
+    pub fn explain(&self, finding: &Finding) -> Explanation<'_> {
+        let rule = &self.rules[finding.recognizer.index()];
+        Explanation {
+            recognizer: &rule.id,
+            pattern: finding.pattern.map(|i| rule.patterns[usize::from(i)].as_str()),
+            keyword: finding.keyword.map(|i| rule.keywords[usize::from(i)].as_str()),
+            validator: rule.validator.as_ref().map(|(_, name)| name.as_str()),
+            validated: finding.validated,
+            base_score: rule.score,
+            context_word: finding.context_word.map(|i| rule.context_words[usize::from(i)].as_str()),
+            score: finding.score,
+        }
+    }
+}
+
+/// The parts of [`Scratch`] used per pattern, split off so that a set's cache
+/// can be borrowed at the same time.
+struct PatternScratch<'a> {
+    caches: &'a mut [Cache],
+    captures: &'a mut [Option<Captures>],
+    which: &'a mut PatternSet,
+}
+
+/// One scan in progress.
+struct Run<'s, 't, 'o> {
+    scanner: &'s Scanner,
+    text: &'t str,
+    options: &'o ScanOptions,
+    out: &'o mut Vec<Finding>,
+}
+
+impl Run<'_, '_, '_> {
+    fn enabled(&self, rule: u32) -> bool {
+        let entity = self.scanner.rules[rule as usize].entity;
+        self.options.entities.as_ref().is_none_or(|set| set.contains(entity))
+    }
+
+    fn literals(&mut self, scratch: &mut PatternScratch<'_>) {
+        let Some((ac, targets)) = &self.scanner.literals else { return };
+        let bytes = self.text.as_bytes();
+        for hit in ac.find_overlapping_iter(self.text) {
+            for &target in &targets[hit.pattern().as_usize()] {
+                match target {
+                    LiteralTarget::Pattern(id) => {
+                        let pattern = &self.scanner.patterns[id as usize];
+                        if !self.enabled(pattern.rule) {
+                            continue;
+                        }
+                        let end = hit.start().saturating_add(pattern.max_len).min(bytes.len());
+                        let input = Input::new(self.text).span(hit.start()..end).anchored(Anchored::Yes);
+                        if let Some(m) = pattern.regex.search_with(&mut scratch.caches[id as usize], &input) {
+                            self.candidate(id, m.start(), m.end(), scratch.caches, scratch.captures);
+                        }
+                    }
+                    LiteralTarget::Keyword { rule, keyword, len } => {
+                        let (start, end) = (hit.start(), hit.start() + len);
+                        let spec = &self.scanner.rules[rule as usize];
+                        let word_edge = |i: usize| i == 0 || i >= bytes.len() || !bytes[i].is_ascii_alphanumeric() || !bytes[i - 1].is_ascii_alphanumeric();
+                        let exact = !spec.case_sensitive || self.text[start..end] == spec.keywords[usize::from(keyword)];
+                        if self.enabled(rule) && exact && word_edge(start) && word_edge(end) {
+                            self.accept(rule, None, Some(keyword), start, end, false);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn trigger_group(&mut self, group: &TriggerGroup, set_cache: &mut Cache, scratch: &mut PatternScratch<'_>) {
+        if !group.patterns.iter().any(|&id| self.enabled(self.scanner.patterns[id as usize].rule)) {
+            return;
+        }
+        let bytes = self.text.as_bytes();
+        let mut next = group.trigger.find(bytes, 0);
+        while let Some(first) = next {
+            let mut last = first;
+            let mut end = (first + group.radius + 1).min(bytes.len());
+            // Merge every trigger whose window touches this one.
+            next = loop {
+                match group.trigger.find(bytes, last + 1) {
+                    Some(t) if t.saturating_sub(group.radius) <= end => {
+                        last = t;
+                        end = (t + group.radius + 1).min(bytes.len());
+                    }
+                    other => break other,
+                }
+            };
+            let start = floor_char_boundary(self.text, first.saturating_sub(group.radius));
+            let end = ceil_char_boundary(self.text, end);
+            let input = Input::new(self.text).span(start..end);
+            self.matching_patterns(&group.set, &group.patterns, set_cache, &input, scratch);
+        }
+    }
+
+    /// Runs `set` over `input`, then each pattern it reports over the same span.
+    fn matching_patterns(&mut self, set: &Regex, ids: &[u32], set_cache: &mut Cache, input: &Input<'_>, scratch: &mut PatternScratch<'_>) {
+        let PatternScratch { caches, captures, which } = scratch;
+        which.clear();
+        set.which_overlapping_matches_with(set_cache, input, which);
+        for set_id in which.iter() {
+            let id = ids[set_id.as_usize()];
+            let pattern = &self.scanner.patterns[id as usize];
+            if !self.enabled(pattern.rule) {
+                continue;
+            }
+            let mut input = input.clone();
+            while let Some(m) = pattern.regex.search_with(&mut caches[id as usize], &input) {
+                self.candidate(id, m.start(), m.end(), caches, captures);
+                if m.is_empty() {
+                    let next = ceil_char_boundary(self.text, m.end() + 1);
+                    if next >= input.end() {
+                        break;
+                    }
+                    input.set_start(next);
+                } else {
+                    input.set_start(m.end());
+                }
+            }
+        }
+    }
+
+    /// Narrows a pattern match to its `value` group, then checks it.
+    fn candidate(&mut self, id: u32, start: usize, end: usize, caches: &mut [Cache], captures: &mut [Option<Captures>]) {
+        let pattern = &self.scanner.patterns[id as usize];
+        let (mut start, mut end) = (start, end);
+        if let (Some(group), Some(caps)) = (pattern.value_group, captures[id as usize].as_mut()) {
+            let input = Input::new(self.text).span(start..end).anchored(Anchored::Yes);
+            pattern.regex.search_captures_with(&mut caches[id as usize], &input, caps);
+            match caps.get_group(group) {
+                Some(span) => (start, end) = (span.start, span.end),
+                None => return,
+            }
+        }
+        if start == end {
+            return;
+        }
+        let rule = &self.scanner.rules[pattern.rule as usize];
+        let mut validated = false;
+        if let Some((validator, _)) = rule.validator {
+            if !validator.check_in(self.text, start, end) {
+                return;
+            }
+            validated = true;
+        }
+        if let Some(min) = rule.min_entropy {
+            if shannon_entropy(&self.text[start..end]) < min {
+                return;
+            }
+            validated = true;
+        }
+        self.accept(pattern.rule, Some(pattern.index), None, start, end, validated);
+    }
+
+    /// Applies allow-lists, context and the threshold; records the finding.
+    fn accept(&mut self, rule_index: u32, pattern: Option<u16>, keyword: Option<u16>, start: usize, end: usize, validated: bool) {
+        let rule = &self.scanner.rules[rule_index as usize];
+        let value = &self.text[start..end];
+        if rule.allow.iter().any(|a| a.eq_ignore_ascii_case(value)) || self.options.allow_list.iter().any(|a| a == value) {
+            return;
+        }
+        let mut score = rule.score;
+        let context_word = rule.context.as_ref().and_then(|ac| self.context_word(ac, start, end));
+        if context_word.is_some() {
+            score = (score + rule.context_boost).min(1.0);
+        }
+        if score < self.options.score_threshold {
+            return;
+        }
+        self.out.push(Finding {
+            entity: rule.entity,
+            recognizer: RecognizerId(rule_index),
+            start: 0,
+            end: 0,
+            byte_start: start,
+            byte_end: end,
+            score,
+            pattern,
+            keyword,
+            validated,
+            context_word,
+        });
+    }
+
+    /// The first context word, as a whole word, near `start..end`.
+    fn context_word(&self, words: &AhoCorasick, start: usize, end: usize) -> Option<u16> {
+        let bytes = self.text.as_bytes();
+        let from = floor_char_boundary(self.text, start.saturating_sub(CONTEXT_BEFORE));
+        let to = ceil_char_boundary(self.text, (end + CONTEXT_AFTER).min(bytes.len()));
+        let is_word = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
+        words
+            .find_iter(&self.text[from..to])
+            .find(|m| {
+                let (s, e) = (from + m.start(), from + m.end());
+                !(s > 0 && is_word(s - 1)) && !is_word(e)
+            })
+            .map(|m| m.pattern().as_usize() as u16)
+    }
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}

@@ -1,0 +1,76 @@
+//! Phone numbers, validated against libphonenumber's metadata (the
+//! `phonenumber` crate), since number plans are too irregular for a regex.
+
+use phonenumber::country::Id;
+
+/// Regions tried, in order, for numbers written without a country code.
+const NATIONAL_REGIONS: &[Id] = &[Id::US, Id::GB, Id::DE, Id::FR, Id::ES, Id::IT, Id::NL, Id::JP];
+
+/// Regions of the North American Numbering Plan that number shapes like
+/// `(415) 555-2671` are checked against.
+const NANP_REGIONS: &[Id] = &[Id::US, Id::CA];
+
+/// International numbers (`+` or `00`) must be valid for their country code;
+/// national ones for at least one region of [`NATIONAL_REGIONS`].
+pub(super) fn phone(value: &str) -> bool {
+    valid_in(value, NATIONAL_REGIONS)
+}
+
+/// A number valid in a NANP region (or, written with `+`, for its country code).
+pub(super) fn phone_nanp(value: &str) -> bool {
+    valid_in(value, NANP_REGIONS)
+}
+
+fn valid_in(value: &str, regions: &[Id]) -> bool {
+    let digits = value.bytes().filter(u8::is_ascii_digit).count();
+    if !(7..=15).contains(&digits) {
+        return false;
+    }
+    let international = value.strip_prefix("00").map(|rest| format!("+{rest}"));
+    if let Some(number) = international.as_deref().or(value.starts_with('+').then_some(value)) {
+        return phonenumber::parse(None, number).is_ok_and(|n| phonenumber::is_valid(&n));
+    }
+    regions
+        .iter()
+        .any(|&region| phonenumber::parse(Some(region), value).is_ok_and(|n| phonenumber::is_valid(&n)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn international_and_national_forms() {
+        for n in [
+            "+1 415 555 2671",
+            "+44 20 7946 0958",
+            "0044 20 7946 0958",
+            "020 7946 0958",
+            "030 901820",
+            "+49 30 901820",
+            "01 42 68 53 00",
+            "+33 1 42 68 53 00",
+            "912 345 678",
+            "06 12345678",
+            "03-1234-5678",
+            "+81 3-1234-5678",
+            "02 1234 5678",
+        ] {
+            assert!(phone(n), "{n}");
+        }
+    }
+
+    #[test]
+    fn nanp_only_checks_north_american_regions() {
+        assert!(phone_nanp("(415) 555-2671"));
+        assert!(phone_nanp("416-555-0123") || phone_nanp("604 555 0199"), "a Canadian number");
+        assert!(!phone_nanp("020 7946 0958"));
+    }
+
+    #[test]
+    fn rejects_non_numbers() {
+        for n in ["+1 123 456 7890", "+1 000 000 0000", "12345", "+999 1234 5678"] {
+            assert!(!phone(n), "{n}");
+        }
+    }
+}

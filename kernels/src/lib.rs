@@ -1,0 +1,63 @@
+//! Hot-path byte kernels for palisade.
+//!
+//! Two loops dominate a scan: finding the next byte that could start a
+//! candidate (a digit, an `@`, ...) and converting byte offsets to Unicode
+//! code point offsets for the findings that survive. Both live here so that
+//! the engine stays free of `unsafe` and every kernel has a scalar twin that
+//! tests compare against.
+//!
+//! # Overview
+//!
+//! * [`ByteSet`] finds the next byte of a set, 32 bytes at a time with AVX2
+//!   where the CPU has it, else with a 256-entry table.
+//! * [`count_chars`] counts code points in UTF-8, the conversion from byte
+//!   offsets to the code point offsets Presidio clients expect.
+//!
+//! # Example
+//!
+//! ```
+//! use palisade_kernels::{count_chars, ByteSet};
+//!
+//! let digits = ByteSet::new(b"0123456789");
+//! let text = "call me at 555-0100, café ☕";
+//! assert_eq!(digits.find(text.as_bytes(), 0), Some(11));
+//! assert_eq!(count_chars("café ☕".as_bytes()), 6);
+//! ```
+#![deny(missing_docs)]
+
+mod byteset;
+
+pub use byteset::{ByteSet, Kernel};
+
+/// Counts the Unicode code points in `bytes`, which must be valid UTF-8 (any
+/// byte slice of a `str` cut at char boundaries).
+///
+/// Every code point has exactly one byte that is not a continuation byte
+/// (`0b10xx_xxxx`), so this is a branch-free count that LLVM vectorizes.
+///
+/// ```
+/// assert_eq!(palisade_kernels::count_chars("añ𝄞".as_bytes()), 3);
+/// ```
+#[inline]
+pub fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn count_chars_matches_std() {
+        for s in ["", "ascii", "ünïcödé", "日本語テキスト", "👩‍👩‍👧 e\u{301}", "\u{feff}\u{200b}x"] {
+            assert_eq!(count_chars(s.as_bytes()), s.chars().count(), "{s:?}");
+        }
+    }
+
+    /// The kernels are shared between threads by the engine.
+    #[test]
+    fn public_types_are_send_sync() {
+        fn assert_send_sync<T: Send + Sync + std::panic::UnwindSafe>() {}
+        assert_send_sync::<ByteSet>();
+    }
+}
