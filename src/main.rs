@@ -1,1 +1,32 @@
-fn main(){}
+//! `palisade`: scan text for PII and secrets.
+//!
+//! The binary is glue: flags, input and output, and wiring to
+//! `palisade-engine`. Exit codes: 0 success, 1 findings with
+//! `--fail-on-findings`, 2 usage, configuration or input error.
+
+mod cli;
+mod input;
+mod record;
+mod scan;
+mod summary;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Scan(args) => scan::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if err.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("palisade: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -628,7 +628,8 @@ impl Run<'_, '_, '_> {
         let mut score = rule.score;
         let context_word = rule.context.as_ref().and_then(|ac| self.context_word(ac, start, end));
         if context_word.is_some() {
-            score = (score + rule.context_boost).min(1.0);
+            // Rounded so that 0.6 + 0.35 reports as 0.95, not 0.95000005.
+            score = ((score + rule.context_boost).min(1.0) * 1e4).round() / 1e4;
         }
         if score < self.options.score_threshold {
             return;

@@ -1,0 +1,114 @@
+//! Command-line flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find PII and secrets in text at high throughput.
+#[derive(Debug, Parser)]
+#[command(name = "palisade", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan files, directories or stdin; write one JSON line per record.
+    ///
+    /// Exit status: 0 success, 1 findings with --fail-on-findings, 2 usage,
+    /// config or input error (a malformed record is an error only with --strict).
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// JSONL for *.jsonl/*.ndjson/*.json (and stdin), text otherwise.
+    Auto,
+    /// One JSON object per line; the text is in --text-field.
+    Jsonl,
+    /// Plain text: one document per line, or per file with --whole-file.
+    Text,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (recursively); `-` is stdin. Gzip and
+    /// zstd input is detected and decompressed.
+    #[arg(default_value = "-")]
+    pub paths: Vec<PathBuf>,
+
+    /// Input format.
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    pub format: Format,
+
+    /// JSON field holding the text; dots address nested fields (`meta.body`).
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+
+    /// JSON field holding the record id; the line number when absent.
+    #[arg(long)]
+    pub id_field: Option<String>,
+
+    /// With --format text: each file is one document, not one per line.
+    #[arg(long)]
+    pub whole_file: bool,
+
+    /// Rule file adding recognizers, overriding or disabling built-ins (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Report only these entity types (comma-separated). Unknown names are an error.
+    #[arg(long, value_delimiter = ',')]
+    pub entities: Vec<String>,
+
+    /// Drop findings scoring below this.
+    #[arg(long, default_value_t = palisade_engine::DEFAULT_SCORE_THRESHOLD)]
+    pub score_threshold: f32,
+
+    /// Add the redacted text to each output record as "redacted".
+    #[arg(long)]
+    pub redact: bool,
+
+    /// Write each input record back unchanged but for this field, redacted
+    /// (JSONL only; implies --redact). Usually the same as --text-field.
+    #[arg(long, value_name = "FIELD")]
+    pub in_place_field: Option<String>,
+
+    /// JSON file of redaction operators per entity type, in Presidio's
+    /// anonymizers shape: {"DEFAULT": {"type": "replace"}, "EMAIL_ADDRESS": {"type": "mask"}}.
+    #[arg(long, value_name = "FILE")]
+    pub operators: Option<PathBuf>,
+
+    /// Add an explanation (pattern, validator, context word) to each finding.
+    #[arg(long)]
+    pub explain: bool,
+
+    /// Write output here instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Records per parallel batch.
+    #[arg(long, default_value_t = 2048, hide = true)]
+    pub batch_records: usize,
+
+    /// Largest record (line or whole file) in bytes; larger ones are reported as errors.
+    #[arg(long, default_value_t = 64 << 20)]
+    pub max_record_bytes: usize,
+
+    /// Stop at the first malformed record (exit 2) instead of reporting it and going on.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Exit 1 when anything was found (for CI gates).
+    #[arg(long)]
+    pub fail_on_findings: bool,
+
+    /// Print no summary at the end.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
