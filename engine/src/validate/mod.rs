@@ -110,10 +110,20 @@ impl Validator {
             Validator::Bitcoin => crypto::bitcoin(value),
             Validator::Ethereum => crypto::ethereum(value),
             Validator::Jwt => jwt::jwt(value),
-            Validator::Phone => phone::phone(value),
-            Validator::PhoneNanp => phone::phone_nanp(value),
+            Validator::Phone => !inside_token(text, start, end) && phone::phone(value),
+            Validator::PhoneNanp => !inside_token(text, start, end) && phone::phone_nanp(value),
         }
     }
+}
+
+/// Whether `text[start..end]` is glued by `-`, `.` or `/` to more of a longer
+/// token, as the middle groups of a UUID or a part number are.
+fn inside_token(text: &str, start: usize, end: usize) -> bool {
+    let bytes = text.as_bytes();
+    let joiner = |b: u8| matches!(b, b'-' | b'.' | b'/');
+    let before = start >= 2 && joiner(bytes[start - 1]) && bytes[start - 2].is_ascii_alphanumeric();
+    let after = bytes.get(end).is_some_and(|&b| joiner(b)) && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
+    before || after
 }
 
 /// The ASCII digits of `value` as numbers, skipping separators; `None` when
