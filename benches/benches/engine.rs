@@ -1,1 +1,126 @@
-fn main(){}
+//! Criterion benches of the engine's hot paths. Each scan bench asserts its
+//! finding count inside the measured loop, so a fast wrong result fails.
+//!
+//! `cargo bench -p palisade-benches --bench engine`
+
+use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use palisade_benches::corpus;
+use palisade_engine::{Operator, Redactor, ScanOptions, Scanner, ScannerBuilder, Validator, BUILTIN_ENTITIES};
+use palisade_kernels::{count_chars, ByteSet, Kernel};
+
+const CORPUS_BYTES: usize = 4 << 20;
+
+fn scan_count(scanner: &Scanner, text: &str, options: &ScanOptions, scratch: &mut palisade_engine::Scratch, out: &mut Vec<palisade_engine::Finding>) -> usize {
+    scanner.scan_with(text, options, scratch, out);
+    out.len()
+}
+
+/// The whole built-in rule set over prose with about one planted item per 2 KB.
+fn scan(c: &mut Criterion) {
+    let doc = corpus::prose(42, CORPUS_BYTES);
+    let mut group = c.benchmark_group("scan");
+    group.throughput(Throughput::Bytes(doc.text.len() as u64));
+    for (name, prefilter) in [("builtin", true), ("builtin_no_prefilter", false)] {
+        let scanner = ScannerBuilder::new().prefilter(prefilter).build().unwrap();
+        let options = ScanOptions::default();
+        let (mut scratch, mut out) = (scanner.scratch(), Vec::new());
+        let expected = scan_count(&scanner, &doc.text, &options, &mut scratch, &mut out);
+        assert!(expected as f64 >= 0.95 * doc.labels.len() as f64, "{expected} findings for {} planted", doc.labels.len());
+        group.bench_function(name, |b| {
+            b.iter(|| assert_eq!(scan_count(&scanner, black_box(&doc.text), &options, &mut scratch, &mut out), expected))
+        });
+    }
+    group.finish();
+}
+
+/// The cost of each entity type alone: the scan with only it enabled.
+fn scan_per_entity(c: &mut Criterion) {
+    let doc = corpus::prose(42, 1 << 20);
+    let scanner = Scanner::builtin();
+    let mut group = c.benchmark_group("scan_entity");
+    group.throughput(Throughput::Bytes(doc.text.len() as u64));
+    for &entity in BUILTIN_ENTITIES {
+        let options = ScanOptions { entities: Some(scanner.entity_set([entity]).unwrap()), ..ScanOptions::default() };
+        let (mut scratch, mut out) = (scanner.scratch(), Vec::new());
+        let expected = scan_count(&scanner, &doc.text, &options, &mut scratch, &mut out);
+        group.bench_function(entity, |b| {
+            b.iter(|| assert_eq!(scan_count(&scanner, black_box(&doc.text), &options, &mut scratch, &mut out), expected))
+        });
+    }
+    group.finish();
+}
+
+/// The trigger prefilter's byte search, SIMD against scalar.
+fn byteset(c: &mut Criterion) {
+    let doc = corpus::prose(42, 1 << 20);
+    let mut group = c.benchmark_group("byteset_find_all_digits");
+    group.throughput(Throughput::Bytes(doc.text.len() as u64));
+    for (name, kernel) in [("auto", Kernel::Auto), ("scalar", Kernel::Scalar)] {
+        let set = ByteSet::new(b"0123456789").kernel(kernel);
+        let expected = doc.text.bytes().filter(u8::is_ascii_digit).count();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let (mut at, mut n) = (0, 0);
+                while let Some(i) = set.find(black_box(doc.text.as_bytes()), at) {
+                    n += 1;
+                    at = i + 1;
+                }
+                assert_eq!(n, expected);
+            })
+        });
+    }
+    group.finish();
+}
+
+fn offsets(c: &mut Criterion) {
+    let doc = corpus::prose(42, 1 << 20);
+    let mut group = c.benchmark_group("count_chars");
+    group.throughput(Throughput::Bytes(doc.text.len() as u64));
+    let expected = doc.text.chars().count();
+    group.bench_function("prose", |b| b.iter(|| assert_eq!(count_chars(black_box(doc.text.as_bytes())), expected)));
+    group.finish();
+}
+
+fn validators(c: &mut Criterion) {
+    let cases = [
+        ("credit_card", "4111 1111 1111 1111"),
+        ("iban", "GB82 WEST 1234 5698 7654 32"),
+        ("us_ssn", "536-22-1234"),
+        ("uk_nhs", "943 476 5919"),
+        ("ip", "2001:db8::8a2e:370:7334"),
+        ("bitcoin", "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"),
+        ("ethereum", "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"),
+        ("jwt", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+        ("phone", "+44 20 7946 0958"),
+    ];
+    let mut group = c.benchmark_group("validate");
+    for (name, value) in cases {
+        let validator: Validator = name.parse().unwrap();
+        group.bench_with_input(BenchmarkId::from_parameter(name), value, |b, v| b.iter(|| assert!(validator.check(black_box(v)))));
+    }
+    group.finish();
+}
+
+fn redaction(c: &mut Criterion) {
+    let doc = corpus::prose(7, 64 << 10);
+    let scanner = Scanner::builtin();
+    let findings = scanner.scan(&doc.text);
+    let mut group = c.benchmark_group("redact");
+    group.throughput(Throughput::Bytes(doc.text.len() as u64));
+    let operators = [
+        ("replace", Operator::Replace { new_value: None }),
+        ("mask", Operator::Mask { masking_char: '*', chars_to_mask: None, from_end: false }),
+        ("pseudonymize", Operator::Pseudonymize { key: "bench-key".into(), length: 8 }),
+        ("encrypt", Operator::Encrypt { key: "0123456789abcdef0123456789abcdef".into() }),
+    ];
+    for (name, op) in operators {
+        let redactor = Redactor { default: Some(op), ..Redactor::default() };
+        group.bench_function(name, |b| {
+            b.iter(|| assert_eq!(redactor.redact_findings(&scanner, black_box(&doc.text), &findings).unwrap().items.len(), findings.len()))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, scan, scan_per_entity, byteset, offsets, validators, redaction);
+criterion_main!(benches);
