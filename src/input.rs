@@ -27,8 +27,14 @@ impl Source {
         match self {
             Source::Stdin => true,
             Source::File(p) => {
-                let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-                let name = name.trim_end_matches(".gz").trim_end_matches(".zst").trim_end_matches(".zstd");
+                let name = p
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_lowercase())
+                    .unwrap_or_default();
+                let name = name
+                    .trim_end_matches(".gz")
+                    .trim_end_matches(".zst")
+                    .trim_end_matches(".zstd");
                 name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json")
             }
         }
@@ -38,14 +44,24 @@ impl Source {
     pub fn open(&self) -> Result<Box<dyn BufRead + Send>> {
         let raw: Box<dyn Read + Send> = match self {
             Source::Stdin => Box::new(io::stdin()),
-            Source::File(p) => Box::new(File::open(p).with_context(|| format!("{}: cannot open", p.display()))?),
+            Source::File(p) => {
+                Box::new(File::open(p).with_context(|| format!("{}: cannot open", p.display()))?)
+            }
         };
         let mut buffered = BufReader::with_capacity(1 << 20, raw);
-        let magic = buffered.fill_buf().with_context(|| format!("{}: cannot read", self.name()))?;
+        let magic = buffered
+            .fill_buf()
+            .with_context(|| format!("{}: cannot read", self.name()))?;
         Ok(if magic.starts_with(&[0x1f, 0x8b]) {
-            Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(buffered)))
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::bufread::MultiGzDecoder::new(buffered),
+            ))
         } else if magic.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
-            Box::new(BufReader::with_capacity(1 << 20, zstd::Decoder::with_buffer(buffered)?))
+            Box::new(BufReader::with_capacity(
+                1 << 20,
+                zstd::Decoder::with_buffer(buffered)?,
+            ))
         } else {
             Box::new(buffered)
         })
@@ -68,7 +84,9 @@ pub fn expand(paths: &[PathBuf]) -> (Vec<Source>, Vec<String>) {
 
 fn walk(path: &Path, out: &mut Vec<Source>) -> io::Result<()> {
     if path.metadata()?.is_dir() {
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?.map(|e| e.map(|e| e.path())).collect::<io::Result<_>>()?;
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+            .map(|e| e.map(|e| e.path()))
+            .collect::<io::Result<_>>()?;
         entries.sort();
         for entry in entries {
             walk(&entry, out)?;
@@ -100,7 +118,14 @@ pub struct RecordReader {
 
 impl RecordReader {
     pub fn new(reader: Box<dyn BufRead + Send>, whole: bool, max_bytes: usize) -> RecordReader {
-        RecordReader { reader, whole, max_bytes, line: 0, done: false, bytes_read: 0 }
+        RecordReader {
+            reader,
+            whole,
+            max_bytes,
+            line: 0,
+            done: false,
+            bytes_read: 0,
+        }
     }
 
     /// Up to `max` records; an empty batch means the end.
@@ -121,7 +146,9 @@ impl RecordReader {
             self.done = true;
             (&mut self.reader).take(limit).read_to_end(&mut bytes)?
         } else {
-            (&mut self.reader).take(limit).read_until(b'\n', &mut bytes)?
+            (&mut self.reader)
+                .take(limit)
+                .read_until(b'\n', &mut bytes)?
         };
         if n == 0 {
             self.done = true;
@@ -138,7 +165,11 @@ impl RecordReader {
                 skip_line(&mut self.reader)?
             };
             self.bytes_read += skipped;
-            return Ok(Some(RawRecord { line: self.line, bytes: Vec::new(), too_large: true }));
+            return Ok(Some(RawRecord {
+                line: self.line,
+                bytes: Vec::new(),
+                too_large: true,
+            }));
         }
         if !self.whole {
             if bytes.last() == Some(&b'\n') {
@@ -148,7 +179,11 @@ impl RecordReader {
                 bytes.pop();
             }
         }
-        Ok(Some(RawRecord { line: self.line, bytes, too_large: false }))
+        Ok(Some(RawRecord {
+            line: self.line,
+            bytes,
+            too_large: false,
+        }))
     }
 }
 
@@ -185,8 +220,18 @@ mod tests {
     fn lines_crlf_and_oversized_records() {
         let mut r = reader(b"a\r\nbbbbbbbbbb\ncc", false, 4);
         let batch = r.batch(10).unwrap();
-        let got: Vec<(u64, &[u8], bool)> = batch.iter().map(|r| (r.line, r.bytes.as_slice(), r.too_large)).collect();
-        assert_eq!(got, vec![(1, &b"a"[..], false), (2, &b""[..], true), (3, &b"cc"[..], false)]);
+        let got: Vec<(u64, &[u8], bool)> = batch
+            .iter()
+            .map(|r| (r.line, r.bytes.as_slice(), r.too_large))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, &b"a"[..], false),
+                (2, &b""[..], true),
+                (3, &b"cc"[..], false)
+            ]
+        );
         assert_eq!(r.bytes_read, 17);
         assert!(r.batch(10).unwrap().is_empty());
     }

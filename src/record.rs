@@ -65,53 +65,124 @@ fn get_path_mut<'v>(value: &'v mut Value, path: &[&str]) -> Option<&'v mut Value
 }
 
 impl Job<'_> {
-    pub fn process(&self, raw: &RawRecord, scratch: &mut Scratch, findings: &mut Vec<Finding>) -> Outcome {
+    pub fn process(
+        &self,
+        raw: &RawRecord,
+        scratch: &mut Scratch,
+        findings: &mut Vec<Finding>,
+    ) -> Outcome {
         let line_id = Value::from(raw.line);
         if raw.too_large {
-            return self.error_outcome(Cow::Owned(line_id), "record larger than --max-record-bytes".into(), false);
+            return self.error_outcome(
+                Cow::Owned(line_id),
+                "record larger than --max-record-bytes".into(),
+                false,
+            );
         }
         let text = String::from_utf8_lossy(&raw.bytes);
         let lossy = matches!(text, Cow::Owned(_));
         if self.jsonl && text.trim().is_empty() {
-            return Outcome { line: None, entities: Vec::new(), error: None, lossy };
+            return Outcome {
+                line: None,
+                entities: Vec::new(),
+                error: None,
+                lossy,
+            };
         }
         if !self.jsonl {
             return self.scan_text(Cow::Owned(line_id), &text, None, scratch, findings, lossy);
         }
         let mut record: Value = match serde_json::from_str(&text) {
             Ok(v) => v,
-            Err(e) => return self.error_outcome(Cow::Owned(line_id), format!("malformed JSON: {e}"), lossy),
+            Err(e) => {
+                return self.error_outcome(
+                    Cow::Owned(line_id),
+                    format!("malformed JSON: {e}"),
+                    lossy,
+                )
+            }
         };
         let id = match &self.id_field {
             Some(path) => match get_path(&record, path) {
                 Some(id) => id.clone(),
-                None => return self.error_outcome(Cow::Owned(line_id), format!("no id field '{}'", path.join(".")), lossy),
+                None => {
+                    return self.error_outcome(
+                        Cow::Owned(line_id),
+                        format!("no id field '{}'", path.join(".")),
+                        lossy,
+                    )
+                }
             },
             None => line_id,
         };
         let body = match get_path(&record, &self.text_field) {
             Some(Value::String(s)) => s.clone(),
-            Some(_) => return self.error_outcome(Cow::Owned(id), format!("field '{}' is not a string", self.text_field.join(".")), lossy),
-            None => return self.error_outcome(Cow::Owned(id), format!("no text field '{}'", self.text_field.join(".")), lossy),
+            Some(_) => {
+                return self.error_outcome(
+                    Cow::Owned(id),
+                    format!("field '{}' is not a string", self.text_field.join(".")),
+                    lossy,
+                )
+            }
+            None => {
+                return self.error_outcome(
+                    Cow::Owned(id),
+                    format!("no text field '{}'", self.text_field.join(".")),
+                    lossy,
+                )
+            }
         };
-        self.scan_text(Cow::Owned(id), &body, Some(&mut record), scratch, findings, lossy)
+        self.scan_text(
+            Cow::Owned(id),
+            &body,
+            Some(&mut record),
+            scratch,
+            findings,
+            lossy,
+        )
     }
 
-    fn scan_text(&self, id: Cow<'_, Value>, text: &str, record: Option<&mut Value>, scratch: &mut Scratch, findings: &mut Vec<Finding>, lossy: bool) -> Outcome {
-        self.scanner.scan_with(text, self.options, scratch, findings);
+    fn scan_text(
+        &self,
+        id: Cow<'_, Value>,
+        text: &str,
+        record: Option<&mut Value>,
+        scratch: &mut Scratch,
+        findings: &mut Vec<Finding>,
+        lossy: bool,
+    ) -> Outcome {
+        self.scanner
+            .scan_with(text, self.options, scratch, findings);
         let entities = findings.iter().map(|f| f.entity).collect();
-        let redacted = match self.redactor.map(|r| r.redact_findings(self.scanner, text, findings)) {
+        let redacted = match self
+            .redactor
+            .map(|r| r.redact_findings(self.scanner, text, findings))
+        {
             None => None,
             Some(Ok(r)) => Some(r.text),
             Some(Err(e)) => return self.error_outcome(id, format!("redaction failed: {e}"), lossy),
         };
-        if let (Some(path), Some(record), Some(redacted)) = (&self.in_place_field, record, &redacted) {
+        if let (Some(path), Some(record), Some(redacted)) =
+            (&self.in_place_field, record, &redacted)
+        {
             return match get_path_mut(record, path) {
                 Some(slot @ Value::String(_)) => {
                     *slot = Value::String(redacted.clone());
-                    Outcome { line: Some(record.to_string()), entities, error: None, lossy }
+                    Outcome {
+                        line: Some(record.to_string()),
+                        entities,
+                        error: None,
+                        lossy,
+                    }
                 }
-                _ => self.error_outcome(id, format!("in-place field '{}' is missing or not a string", path.join(".")), lossy),
+                _ => self.error_outcome(
+                    id,
+                    format!(
+                        "in-place field '{}' is missing or not a string",
+                        path.join(".")
+                    ),
+                    lossy,
+                ),
             };
         }
         let out = OutRecord {
@@ -135,11 +206,27 @@ impl Job<'_> {
             redacted,
             error: None,
         };
-        Outcome { line: Some(serde_json::to_string(&out).expect("serializable")), entities, error: None, lossy }
+        Outcome {
+            line: Some(serde_json::to_string(&out).expect("serializable")),
+            entities,
+            error: None,
+            lossy,
+        }
     }
 
     fn error_outcome(&self, id: Cow<'_, Value>, message: String, lossy: bool) -> Outcome {
-        let out = OutRecord { id, source: self.source, findings: None, redacted: None, error: Some(&message) };
-        Outcome { line: Some(serde_json::to_string(&out).expect("serializable")), entities: Vec::new(), error: Some(message), lossy }
+        let out = OutRecord {
+            id,
+            source: self.source,
+            findings: None,
+            redacted: None,
+            error: Some(&message),
+        };
+        Outcome {
+            line: Some(serde_json::to_string(&out).expect("serializable")),
+            entities: Vec::new(),
+            error: Some(message),
+            lossy,
+        }
     }
 }

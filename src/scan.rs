@@ -31,13 +31,23 @@ fn build_redactor(args: &ScanArgs, scanner: &Scanner) -> Result<Option<Redactor>
     let redactor = match &args.operators {
         None => Redactor::default(),
         Some(path) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("{}: cannot read", path.display()))?;
-            serde_json::from_str(&text).with_context(|| format!("{}: invalid operators", path.display()))?
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            serde_json::from_str(&text)
+                .with_context(|| format!("{}: invalid operators", path.display()))?
         }
     };
     redactor
         .validate(|name| scanner.entities().any(|e| e == name))
-        .with_context(|| format!("{}: invalid operators", args.operators.as_ref().map(|p| p.display().to_string()).unwrap_or_default()))?;
+        .with_context(|| {
+            format!(
+                "{}: invalid operators",
+                args.operators
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default()
+            )
+        })?;
     Ok(Some(redactor))
 }
 
@@ -49,22 +59,40 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         bail!("--whole-file applies to --format text");
     }
     let scanner = build_scanner(&args)?;
-    let mut options = ScanOptions { score_threshold: args.score_threshold, ..ScanOptions::default() };
+    let mut options = ScanOptions {
+        score_threshold: args.score_threshold,
+        ..ScanOptions::default()
+    };
     if !args.entities.is_empty() {
         let set = scanner
             .entity_set(args.entities.iter().map(String::as_str))
-            .map_err(|name| anyhow::anyhow!("unknown entity type '{name}'; known: {}", scanner.entities().collect::<Vec<_>>().join(", ")))?;
+            .map_err(|name| {
+                anyhow::anyhow!(
+                    "unknown entity type '{name}'; known: {}",
+                    scanner.entities().collect::<Vec<_>>().join(", ")
+                )
+            })?;
         options.entities = Some(set);
     }
     let redactor = build_redactor(&args, &scanner)?;
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(args.threads.unwrap_or(0)).build()?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.threads.unwrap_or(0))
+        .build()?;
 
     let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::with_capacity(1 << 20, File::create(path).with_context(|| format!("{}: cannot create", path.display()))?)),
+        Some(path) => Box::new(BufWriter::with_capacity(
+            1 << 20,
+            File::create(path).with_context(|| format!("{}: cannot create", path.display()))?,
+        )),
         None => Box::new(BufWriter::with_capacity(1 << 20, io::stdout().lock())),
     };
     let progress = ProgressBar::new_spinner();
-    progress.set_style(ProgressStyle::with_template("{spinner} {binary_bytes} scanned ({binary_bytes_per_sec}) {msg}").expect("valid template"));
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {binary_bytes} scanned ({binary_bytes_per_sec}) {msg}",
+        )
+        .expect("valid template"),
+    );
     let started = Instant::now();
     let mut summary = Summary::default();
 
@@ -94,7 +122,15 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             in_place_field: args.in_place_field.as_deref().map(field_path),
             explain: args.explain,
         };
-        match scan_source(source, &job, &args, &pool, &mut out, &mut summary, &progress) {
+        match scan_source(
+            source,
+            &job,
+            &args,
+            &pool,
+            &mut out,
+            &mut summary,
+            &progress,
+        ) {
             Ok(()) => summary.files += 1,
             Err(e) if is_broken_pipe(&e) => return Err(e),
             Err(e) if args.strict => return Err(e),
@@ -124,12 +160,21 @@ fn field_path(path: &str) -> Vec<&str> {
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    e.downcast_ref::<io::Error>()
+        .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
 /// Reads batches on a helper thread (so I/O and decompression overlap the
 /// scan), scans each batch in parallel, writes it in order.
-fn scan_source(source: &Source, job: &Job<'_>, args: &ScanArgs, pool: &rayon::ThreadPool, out: &mut dyn Write, summary: &mut Summary, progress: &ProgressBar) -> Result<()> {
+fn scan_source(
+    source: &Source,
+    job: &Job<'_>,
+    args: &ScanArgs,
+    pool: &rayon::ThreadPool,
+    out: &mut dyn Write,
+    summary: &mut Summary,
+    progress: &ProgressBar,
+) -> Result<()> {
     let reader = source.open()?;
     let whole = args.whole_file && !job.jsonl;
     let (batch_size, max_bytes) = (args.batch_records.max(1), args.max_record_bytes);
@@ -139,7 +184,9 @@ fn scan_source(source: &Source, job: &Job<'_>, args: &ScanArgs, pool: &rayon::Th
             let mut records = RecordReader::new(reader, whole, max_bytes);
             loop {
                 let before = records.bytes_read;
-                let batch = records.batch(batch_size).map(|b| (b, records.bytes_read - before));
+                let batch = records
+                    .batch(batch_size)
+                    .map(|b| (b, records.bytes_read - before));
                 let done = matches!(&batch, Ok((b, _)) if b.is_empty()) || batch.is_err();
                 if tx.send(batch).is_err() || done {
                     return;
@@ -154,7 +201,10 @@ fn scan_source(source: &Source, job: &Job<'_>, args: &ScanArgs, pool: &rayon::Th
             let outcomes: Vec<_> = pool.install(|| {
                 batch
                     .par_iter()
-                    .map_init(|| (job.scanner.scratch(), Vec::<Finding>::new()), |(scratch, findings), raw| job.process(raw, scratch, findings))
+                    .map_init(
+                        || (job.scanner.scratch(), Vec::<Finding>::new()),
+                        |(scratch, findings), raw| job.process(raw, scratch, findings),
+                    )
                     .collect()
             });
             for (raw, outcome) in batch.iter().zip(&outcomes) {
@@ -167,7 +217,10 @@ fn scan_source(source: &Source, job: &Job<'_>, args: &ScanArgs, pool: &rayon::Th
                 summary.records += 1;
                 summary.lossy_records += u64::from(outcome.lossy);
                 for &entity in &outcome.entities {
-                    *summary.findings.entry(job.scanner.entity_name(entity).to_string()).or_default() += 1;
+                    *summary
+                        .findings
+                        .entry(job.scanner.entity_name(entity).to_string())
+                        .or_default() += 1;
                 }
                 if let Some(error) = &outcome.error {
                     summary.bad_records += 1;

@@ -5,12 +5,20 @@
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use palisade_benches::corpus;
-use palisade_engine::{Operator, Redactor, ScanOptions, Scanner, ScannerBuilder, Validator, BUILTIN_ENTITIES};
+use palisade_engine::{
+    Operator, Redactor, ScanOptions, Scanner, ScannerBuilder, Validator, BUILTIN_ENTITIES,
+};
 use palisade_kernels::{count_chars, ByteSet, Kernel};
 
 const CORPUS_BYTES: usize = 4 << 20;
 
-fn scan_count(scanner: &Scanner, text: &str, options: &ScanOptions, scratch: &mut palisade_engine::Scratch, out: &mut Vec<palisade_engine::Finding>) -> usize {
+fn scan_count(
+    scanner: &Scanner,
+    text: &str,
+    options: &ScanOptions,
+    scratch: &mut palisade_engine::Scratch,
+    out: &mut Vec<palisade_engine::Finding>,
+) -> usize {
     scanner.scan_with(text, options, scratch, out);
     out.len()
 }
@@ -25,9 +33,24 @@ fn scan(c: &mut Criterion) {
         let options = ScanOptions::default();
         let (mut scratch, mut out) = (scanner.scratch(), Vec::new());
         let expected = scan_count(&scanner, &doc.text, &options, &mut scratch, &mut out);
-        assert!(expected as f64 >= 0.95 * doc.labels.len() as f64, "{expected} findings for {} planted", doc.labels.len());
+        assert!(
+            expected as f64 >= 0.95 * doc.labels.len() as f64,
+            "{expected} findings for {} planted",
+            doc.labels.len()
+        );
         group.bench_function(name, |b| {
-            b.iter(|| assert_eq!(scan_count(&scanner, black_box(&doc.text), &options, &mut scratch, &mut out), expected))
+            b.iter(|| {
+                assert_eq!(
+                    scan_count(
+                        &scanner,
+                        black_box(&doc.text),
+                        &options,
+                        &mut scratch,
+                        &mut out
+                    ),
+                    expected
+                )
+            })
         });
     }
     group.finish();
@@ -40,11 +63,25 @@ fn scan_per_entity(c: &mut Criterion) {
     let mut group = c.benchmark_group("scan_entity");
     group.throughput(Throughput::Bytes(doc.text.len() as u64));
     for &entity in BUILTIN_ENTITIES {
-        let options = ScanOptions { entities: Some(scanner.entity_set([entity]).unwrap()), ..ScanOptions::default() };
+        let options = ScanOptions {
+            entities: Some(scanner.entity_set([entity]).unwrap()),
+            ..ScanOptions::default()
+        };
         let (mut scratch, mut out) = (scanner.scratch(), Vec::new());
         let expected = scan_count(&scanner, &doc.text, &options, &mut scratch, &mut out);
         group.bench_function(entity, |b| {
-            b.iter(|| assert_eq!(scan_count(&scanner, black_box(&doc.text), &options, &mut scratch, &mut out), expected))
+            b.iter(|| {
+                assert_eq!(
+                    scan_count(
+                        &scanner,
+                        black_box(&doc.text),
+                        &options,
+                        &mut scratch,
+                        &mut out
+                    ),
+                    expected
+                )
+            })
         });
     }
     group.finish();
@@ -77,7 +114,9 @@ fn offsets(c: &mut Criterion) {
     let mut group = c.benchmark_group("count_chars");
     group.throughput(Throughput::Bytes(doc.text.len() as u64));
     let expected = doc.text.chars().count();
-    group.bench_function("prose", |b| b.iter(|| assert_eq!(count_chars(black_box(doc.text.as_bytes())), expected)));
+    group.bench_function("prose", |b| {
+        b.iter(|| assert_eq!(count_chars(black_box(doc.text.as_bytes())), expected))
+    });
     group.finish();
 }
 
@@ -96,7 +135,9 @@ fn validators(c: &mut Criterion) {
     let mut group = c.benchmark_group("validate");
     for (name, value) in cases {
         let validator: Validator = name.parse().unwrap();
-        group.bench_with_input(BenchmarkId::from_parameter(name), value, |b, v| b.iter(|| assert!(validator.check(black_box(v)))));
+        group.bench_with_input(BenchmarkId::from_parameter(name), value, |b, v| {
+            b.iter(|| assert!(validator.check(black_box(v))))
+        });
     }
     group.finish();
 }
@@ -109,18 +150,56 @@ fn redaction(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(doc.text.len() as u64));
     let operators = [
         ("replace", Operator::Replace { new_value: None }),
-        ("mask", Operator::Mask { masking_char: '*', chars_to_mask: None, from_end: false }),
-        ("pseudonymize", Operator::Pseudonymize { key: "bench-key".into(), length: 8 }),
-        ("encrypt", Operator::Encrypt { key: "0123456789abcdef0123456789abcdef".into() }),
+        (
+            "mask",
+            Operator::Mask {
+                masking_char: '*',
+                chars_to_mask: None,
+                from_end: false,
+            },
+        ),
+        (
+            "pseudonymize",
+            Operator::Pseudonymize {
+                key: "bench-key".into(),
+                length: 8,
+            },
+        ),
+        (
+            "encrypt",
+            Operator::Encrypt {
+                key: "0123456789abcdef0123456789abcdef".into(),
+            },
+        ),
     ];
     for (name, op) in operators {
-        let redactor = Redactor { default: Some(op), ..Redactor::default() };
+        let redactor = Redactor {
+            default: Some(op),
+            ..Redactor::default()
+        };
         group.bench_function(name, |b| {
-            b.iter(|| assert_eq!(redactor.redact_findings(&scanner, black_box(&doc.text), &findings).unwrap().items.len(), findings.len()))
+            b.iter(|| {
+                assert_eq!(
+                    redactor
+                        .redact_findings(&scanner, black_box(&doc.text), &findings)
+                        .unwrap()
+                        .items
+                        .len(),
+                    findings.len()
+                )
+            })
         });
     }
     group.finish();
 }
 
-criterion_group!(benches, scan, scan_per_entity, byteset, offsets, validators, redaction);
+criterion_group!(
+    benches,
+    scan,
+    scan_per_entity,
+    byteset,
+    offsets,
+    validators,
+    redaction
+);
 criterion_main!(benches);

@@ -36,12 +36,74 @@ pub struct Document {
 }
 
 const WORDS: &[&str] = &[
-    "the", "report", "team", "meeting", "project", "update", "customer", "account", "review", "quarter", "system",
-    "release", "notes", "data", "model", "training", "budget", "office", "schedule", "policy", "feedback", "draft",
-    "service", "request", "support", "network", "issue", "migration", "plan", "results", "and", "with", "for",
-    "from", "about", "after", "before", "during", "next", "week", "will", "should", "could", "was", "were", "has",
-    "been", "our", "their", "new", "final", "first", "second", "shared", "internal", "weekly", "pending", "approved",
-    "delayed", "document", "invoice", "shipment", "contract", "vendor", "question", "answer", "summary", "agenda",
+    "the",
+    "report",
+    "team",
+    "meeting",
+    "project",
+    "update",
+    "customer",
+    "account",
+    "review",
+    "quarter",
+    "system",
+    "release",
+    "notes",
+    "data",
+    "model",
+    "training",
+    "budget",
+    "office",
+    "schedule",
+    "policy",
+    "feedback",
+    "draft",
+    "service",
+    "request",
+    "support",
+    "network",
+    "issue",
+    "migration",
+    "plan",
+    "results",
+    "and",
+    "with",
+    "for",
+    "from",
+    "about",
+    "after",
+    "before",
+    "during",
+    "next",
+    "week",
+    "will",
+    "should",
+    "could",
+    "was",
+    "were",
+    "has",
+    "been",
+    "our",
+    "their",
+    "new",
+    "final",
+    "first",
+    "second",
+    "shared",
+    "internal",
+    "weekly",
+    "pending",
+    "approved",
+    "delayed",
+    "document",
+    "invoice",
+    "shipment",
+    "contract",
+    "vendor",
+    "question",
+    "answer",
+    "summary",
+    "agenda",
 ];
 
 const FOREIGN: &[&str] = &[
@@ -56,14 +118,44 @@ const FOREIGN: &[&str] = &[
 
 /// Look-alikes that must not be reported.
 fn hard_negative(rng: &mut StdRng) -> String {
-    let hex = |rng: &mut StdRng, n: usize| (0..n).map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)])).collect::<String>();
+    let hex = |rng: &mut StdRng, n: usize| {
+        (0..n)
+            .map(|_| char::from(b"0123456789abcdef"[rng.random_range(0..16)]))
+            .collect::<String>()
+    };
     match rng.random_range(0..9) {
-        0 => format!("on {}-{:02}-{:02}", rng.random_range(1990..2030), rng.random_range(1..13), rng.random_range(1..29)),
-        1 => format!("at {:02}:{:02}:{:02}", rng.random_range(0..24), rng.random_range(0..60), rng.random_range(0..60)),
-        2 => format!("for ${}.{:02}", rng.random_range(1..5000), rng.random_range(0..100)),
+        0 => format!(
+            "on {}-{:02}-{:02}",
+            rng.random_range(1990..2030),
+            rng.random_range(1..13),
+            rng.random_range(1..29)
+        ),
+        1 => format!(
+            "at {:02}:{:02}:{:02}",
+            rng.random_range(0..24),
+            rng.random_range(0..60),
+            rng.random_range(0..60)
+        ),
+        2 => format!(
+            "for ${}.{:02}",
+            rng.random_range(1..5000),
+            rng.random_range(0..100)
+        ),
         3 => format!("order #{}", rng.random_range(10_000_000..99_999_999)),
-        4 => format!("version {}.{}.{}", rng.random_range(0..20), rng.random_range(0..50), rng.random_range(0..100)),
-        5 => format!("id {}-{}-4{}-a{}-{}", hex(rng, 8), hex(rng, 4), hex(rng, 3), hex(rng, 3), hex(rng, 12)),
+        4 => format!(
+            "version {}.{}.{}",
+            rng.random_range(0..20),
+            rng.random_range(0..50),
+            rng.random_range(0..100)
+        ),
+        5 => format!(
+            "id {}-{}-4{}-a{}-{}",
+            hex(rng, 8),
+            hex(rng, 4),
+            hex(rng, 3),
+            hex(rng, 3),
+            hex(rng, 12)
+        ),
         6 => format!("commit {}", hex(rng, 40)),
         7 => format!("{} units", rng.random_range(2..1000)),
         _ => format!("in {}", rng.random_range(1950..2030)),
@@ -96,7 +188,9 @@ fn sentence(rng: &mut StdRng, out: &mut String) {
 }
 
 fn digits(rng: &mut StdRng, n: usize) -> String {
-    (0..n).map(|_| char::from(b'0' + rng.random_range(0..10))).collect()
+    (0..n)
+        .map(|_| char::from(b'0' + rng.random_range(0..10)))
+        .collect()
 }
 
 fn luhn_complete(prefix_and_body: &str) -> String {
@@ -126,7 +220,10 @@ fn credit_card(rng: &mut StdRng) -> String {
         0 => ("4".to_string(), 16),
         1 => (format!("5{}", rng.random_range(1..6)), 16),
         2 => (format!("{}", rng.random_range(2221..2721)), 16),
-        3 => (if rng.random_bool(0.5) { "34" } else { "37" }.to_string(), 15),
+        3 => (
+            if rng.random_bool(0.5) { "34" } else { "37" }.to_string(),
+            15,
+        ),
         _ => ("6011".to_string(), 16),
     };
     let body = digits(rng, len - 1 - prefix.len());
@@ -148,20 +245,47 @@ fn credit_card(rng: &mut StdRng) -> String {
 fn iban(rng: &mut StdRng) -> String {
     let (country, bban) = match rng.random_range(0..4) {
         0 => ("DE", digits(rng, 18)),
-        1 => ("GB", format!("{}{}", ["WEST", "NWBK", "BARC"].choose(rng).expect("non-empty"), digits(rng, 14))),
+        1 => (
+            "GB",
+            format!(
+                "{}{}",
+                ["WEST", "NWBK", "BARC"].choose(rng).expect("non-empty"),
+                digits(rng, 14)
+            ),
+        ),
         2 => ("FR", digits(rng, 23)),
-        _ => ("NL", format!("{}{}", ["ABNA", "INGB", "RABO"].choose(rng).expect("non-empty"), digits(rng, 10))),
+        _ => (
+            "NL",
+            format!(
+                "{}{}",
+                ["ABNA", "INGB", "RABO"].choose(rng).expect("non-empty"),
+                digits(rng, 10)
+            ),
+        ),
     };
     let numeric: String = format!("{bban}{country}00")
         .chars()
-        .map(|c| if c.is_ascii_digit() { c.to_string() } else { (c as u32 - 'A' as u32 + 10).to_string() })
+        .map(|c| {
+            if c.is_ascii_digit() {
+                c.to_string()
+            } else {
+                (c as u32 - 'A' as u32 + 10).to_string()
+            }
+        })
         .collect();
-    let remainder = numeric.bytes().fold(0u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97);
+    let remainder = numeric
+        .bytes()
+        .fold(0u32, |acc, b| (acc * 10 + u32::from(b - b'0')) % 97);
     let compact = format!("{country}{:02}{bban}", 98 - remainder);
     if rng.random_bool(0.5) {
         compact
     } else {
-        compact.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).expect("ascii")).collect::<Vec<_>>().join(" ")
+        compact
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).expect("ascii"))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
@@ -172,19 +296,45 @@ fn ssn(rng: &mut StdRng) -> String {
             break a;
         }
     };
-    format!("{area:03}-{:02}-{:04}", rng.random_range(1..100), rng.random_range(1..10000))
+    format!(
+        "{area:03}-{:02}-{:04}",
+        rng.random_range(1..100),
+        rng.random_range(1..10000)
+    )
 }
 
 fn phone(rng: &mut StdRng) -> String {
     loop {
         let candidate = match rng.random_range(0..7) {
-            0 => format!("({}) {}-{}", [212, 415, 312, 617, 206, 303].choose(rng).expect("non-empty"), rng.random_range(201..999), digits(rng, 4)),
-            1 => format!("+1 {} {} {}", [212, 415, 312, 617].choose(rng).expect("non-empty"), rng.random_range(201..999), digits(rng, 4)),
+            0 => format!(
+                "({}) {}-{}",
+                [212, 415, 312, 617, 206, 303]
+                    .choose(rng)
+                    .expect("non-empty"),
+                rng.random_range(201..999),
+                digits(rng, 4)
+            ),
+            1 => format!(
+                "+1 {} {} {}",
+                [212, 415, 312, 617].choose(rng).expect("non-empty"),
+                rng.random_range(201..999),
+                digits(rng, 4)
+            ),
             2 => format!("+44 20 7946 0{}", digits(rng, 3)),
             3 => format!("020 7946 0{}", digits(rng, 3)),
             4 => format!("+49 30 {}", rng.random_range(2_000_000..9_999_999)),
-            5 => format!("01 {} {} {} {}", rng.random_range(10..99), rng.random_range(10..99), rng.random_range(10..99), rng.random_range(10..99)),
-            _ => format!("+81 3-{}-{}", rng.random_range(1000..9999), rng.random_range(1000..9999)),
+            5 => format!(
+                "01 {} {} {} {}",
+                rng.random_range(10..99),
+                rng.random_range(10..99),
+                rng.random_range(10..99),
+                rng.random_range(10..99)
+            ),
+            _ => format!(
+                "+81 3-{}-{}",
+                rng.random_range(1000..9999),
+                rng.random_range(1000..9999)
+            ),
         };
         let international = candidate.starts_with('+');
         let region = if candidate.starts_with('(') {
@@ -212,33 +362,71 @@ fn nhs(rng: &mut StdRng) -> String {
             10 => continue,
             c => c,
         };
-        let s: String = d.iter().chain(std::iter::once(&check)).map(|x| char::from(b'0' + *x as u8)).collect();
+        let s: String = d
+            .iter()
+            .chain(std::iter::once(&check))
+            .map(|x| char::from(b'0' + *x as u8))
+            .collect();
         return format!("{} {} {}", &s[..3], &s[3..6], &s[6..]);
     }
 }
 
 fn token(rng: &mut StdRng, alphabet: &[u8], n: usize) -> String {
-    (0..n).map(|_| char::from(*alphabet.choose(rng).expect("non-empty"))).collect()
+    (0..n)
+        .map(|_| char::from(*alphabet.choose(rng).expect("non-empty")))
+        .collect()
 }
 
 const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 fn name(rng: &mut StdRng) -> (String, String) {
     match rng.random_range(0..5) {
-        0 => (FirstName(EN).fake_with_rng(rng), LastName(EN).fake_with_rng(rng)),
-        1 => (FirstName(FR_FR).fake_with_rng(rng), LastName(FR_FR).fake_with_rng(rng)),
-        2 => (FirstName(DE_DE).fake_with_rng(rng), LastName(DE_DE).fake_with_rng(rng)),
-        3 => (FirstName(IT_IT).fake_with_rng(rng), LastName(IT_IT).fake_with_rng(rng)),
-        _ => (FirstName(PT_BR).fake_with_rng(rng), LastName(PT_BR).fake_with_rng(rng)),
+        0 => (
+            FirstName(EN).fake_with_rng(rng),
+            LastName(EN).fake_with_rng(rng),
+        ),
+        1 => (
+            FirstName(FR_FR).fake_with_rng(rng),
+            LastName(FR_FR).fake_with_rng(rng),
+        ),
+        2 => (
+            FirstName(DE_DE).fake_with_rng(rng),
+            LastName(DE_DE).fake_with_rng(rng),
+        ),
+        3 => (
+            FirstName(IT_IT).fake_with_rng(rng),
+            LastName(IT_IT).fake_with_rng(rng),
+        ),
+        _ => (
+            FirstName(PT_BR).fake_with_rng(rng),
+            LastName(PT_BR).fake_with_rng(rng),
+        ),
     }
 }
 
 fn email(rng: &mut StdRng) -> String {
     let (first, last) = name(rng);
-    let clean = |s: &str| s.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>();
-    let domain = ["example.com", "mail.example.org", "example.co.uk", "corp.example.de", "example.fr"].choose(rng).expect("non-empty");
+    let clean = |s: &str| {
+        s.to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+    };
+    let domain = [
+        "example.com",
+        "mail.example.org",
+        "example.co.uk",
+        "corp.example.de",
+        "example.fr",
+    ]
+    .choose(rng)
+    .expect("non-empty");
     let local = format!("{}.{}", clean(&first), clean(&last));
-    let local = if local.len() < 3 { format!("user{}", rng.random_range(1..999)) } else { local };
+    let local = if local.len() < 3 {
+        format!("user{}", rng.random_range(1..999))
+    } else {
+        local
+    };
     format!("{local}@{domain}")
 }
 
@@ -250,22 +438,70 @@ fn item(rng: &mut StdRng) -> (&'static str, String, &'static str) {
         4 => ("US_SSN", ssn(rng), "The applicant's SSN is"),
         5 | 6 => ("CREDIT_CARD", credit_card(rng), "Charge the card"),
         7 => ("IBAN_CODE", iban(rng), "Wire the amount to"),
-        8 => ("IP_ADDRESS", format!("{}.{}.{}.{}", rng.random_range(1..224), rng.random_range(0..256), rng.random_range(0..256), rng.random_range(1..255)), "The request came from"),
-        9 => ("URL", format!("https://www.example.com/{}/{}", token(rng, b"abcdefghij", 6), rng.random_range(1..9999)), "The page is at"),
-        10 => ("AWS_ACCESS_KEY", format!("AKIA{}", token(rng, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)), "The deploy used key"),
-        11 => ("GITHUB_TOKEN", format!("ghp_{}", token(rng, ALNUM, 36)), "The CI token was"),
+        8 => (
+            "IP_ADDRESS",
+            format!(
+                "{}.{}.{}.{}",
+                rng.random_range(1..224),
+                rng.random_range(0..256),
+                rng.random_range(0..256),
+                rng.random_range(1..255)
+            ),
+            "The request came from",
+        ),
+        9 => (
+            "URL",
+            format!(
+                "https://www.example.com/{}/{}",
+                token(rng, b"abcdefghij", 6),
+                rng.random_range(1..9999)
+            ),
+            "The page is at",
+        ),
+        10 => (
+            "AWS_ACCESS_KEY",
+            format!(
+                "AKIA{}",
+                token(rng, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+            ),
+            "The deploy used key",
+        ),
+        11 => (
+            "GITHUB_TOKEN",
+            format!("ghp_{}", token(rng, ALNUM, 36)),
+            "The CI token was",
+        ),
         12 => {
             let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-            let payload = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"{}","iat":{}}}"#, rng.random_range(1000..99999), rng.random_range(1_600_000_000u64..1_800_000_000)));
-            ("JWT", format!("{header}.{payload}.{}", token(rng, ALNUM, 43)), "The session token is")
+            let payload = URL_SAFE_NO_PAD.encode(format!(
+                r#"{{"sub":"{}","iat":{}}}"#,
+                rng.random_range(1000..99999),
+                rng.random_range(1_600_000_000u64..1_800_000_000)
+            ));
+            (
+                "JWT",
+                format!("{header}.{payload}.{}", token(rng, ALNUM, 43)),
+                "The session token is",
+            )
         }
         13 => {
             let mut payload = vec![0u8];
             payload.extend((0..20).map(|_| rng.random::<u8>()));
-            ("CRYPTO", bs58::encode(payload).with_check().into_string(), "Send the BTC to")
+            (
+                "CRYPTO",
+                bs58::encode(payload).with_check().into_string(),
+                "Send the BTC to",
+            )
         }
         14 => ("UK_NHS", nhs(rng), "The patient's NHS number is"),
-        _ => ("MAC_ADDRESS", (0..6).map(|_| format!("{:02x}", rng.random::<u8>())).collect::<Vec<_>>().join(":"), "The device's MAC is"),
+        _ => (
+            "MAC_ADDRESS",
+            (0..6)
+                .map(|_| format!("{:02x}", rng.random::<u8>()))
+                .collect::<Vec<_>>()
+                .join(":"),
+            "The device's MAC is",
+        ),
     }
 }
 
@@ -285,12 +521,19 @@ pub fn labeled(seed: u64, n: usize) -> Vec<Document> {
                 let (entity, value, lead) = item(&mut rng);
                 text.push_str(lead);
                 text.push(' ');
-                labels.push(Label { entity: entity.to_string(), start: text.len(), end: text.len() + value.len() });
+                labels.push(Label {
+                    entity: entity.to_string(),
+                    start: text.len(),
+                    end: text.len() + value.len(),
+                });
                 text.push_str(&value);
                 text.push_str(". ");
             }
             sentence(&mut rng, &mut text);
-            Document { text: text.trim_end().to_string(), labels }
+            Document {
+                text: text.trim_end().to_string(),
+                labels,
+            }
         })
         .collect()
 }
@@ -308,7 +551,11 @@ pub fn prose(seed: u64, bytes: usize) -> Document {
             let (entity, value, lead) = item(&mut rng);
             text.push_str(lead);
             text.push(' ');
-            labels.push(Label { entity: entity.to_string(), start: text.len(), end: text.len() + value.len() });
+            labels.push(Label {
+                entity: entity.to_string(),
+                start: text.len(),
+                end: text.len() + value.len(),
+            });
             text.push_str(&value);
             text.push_str(". ");
             next_item = text.len() + rng.random_range(1000..3000);
@@ -327,12 +574,17 @@ mod tests {
         assert_eq!(a, labeled(7, 50));
         for doc in &a {
             for label in &doc.labels {
-                assert!(doc.text.is_char_boundary(label.start) && doc.text.is_char_boundary(label.end));
+                assert!(
+                    doc.text.is_char_boundary(label.start) && doc.text.is_char_boundary(label.end)
+                );
                 assert!(!doc.text[label.start..label.end].contains(". "));
             }
         }
         let p = prose(1, 100_000);
         let per_item = p.text.len() / p.labels.len();
-        assert!((1000..4000).contains(&per_item), "{per_item} bytes per item");
+        assert!(
+            (1000..4000).contains(&per_item),
+            "{per_item} bytes per item"
+        );
     }
 }

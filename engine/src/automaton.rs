@@ -53,8 +53,15 @@ pub(crate) fn compile_pattern(pattern: &str) -> Result<PatternInfo, ErrorKind> {
         .build()
         .parse(pattern)
         .map_err(|e| ErrorKind::Regex(e.to_string()))?;
-    let value_group = regex.group_info().to_index(regex_automata::PatternID::ZERO, "value");
-    Ok(PatternInfo { value_group, max_len: hir.properties().maximum_len(), prefixes: prefix_literals(&hir), regex })
+    let value_group = regex
+        .group_info()
+        .to_index(regex_automata::PatternID::ZERO, "value");
+    Ok(PatternInfo {
+        value_group,
+        max_len: hir.properties().maximum_len(),
+        prefixes: prefix_literals(&hir),
+        regex,
+    })
 }
 
 /// Compiles patterns into one automaton that reports which of them match.
@@ -75,9 +82,18 @@ pub(crate) fn compile_set(patterns: &[&str]) -> Result<Regex, ErrorKind> {
 /// shortest (a literal that extends another adds nothing to a prefilter).
 fn prefix_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     let mut extractor = Extractor::new();
-    extractor.kind(ExtractKind::Prefix).limit_class(64).limit_repeat(8).limit_literal_len(16).limit_total(1024);
+    extractor
+        .kind(ExtractKind::Prefix)
+        .limit_class(64)
+        .limit_repeat(8)
+        .limit_literal_len(16)
+        .limit_total(1024);
     let seq = extractor.extract(hir);
-    let mut literals: Vec<Vec<u8>> = seq.literals()?.iter().map(|lit| lit.as_bytes().to_ascii_lowercase()).collect();
+    let mut literals: Vec<Vec<u8>> = seq
+        .literals()?
+        .iter()
+        .map(|lit| lit.as_bytes().to_ascii_lowercase())
+        .collect();
     literals.sort();
     literals.dedup();
     let mut minimal: Vec<Vec<u8>> = Vec::new();
@@ -98,9 +114,20 @@ mod tests {
     #[test]
     fn prefixes_are_minimal_and_case_folded() {
         let info = compile_pattern(r"(?i-u)(?:api_key|apikey|password|pass)\s*=").unwrap();
-        assert_eq!(info.prefixes, Some(vec![b"api_key".to_vec(), b"apikey".to_vec(), b"pass".to_vec()]));
+        assert_eq!(
+            info.prefixes,
+            Some(vec![
+                b"api_key".to_vec(),
+                b"apikey".to_vec(),
+                b"pass".to_vec()
+            ])
+        );
         assert_eq!(compile_pattern(r"[0-9]+x").unwrap().prefixes, None);
-        assert_eq!(compile_pattern(r"\+\w").unwrap().prefixes, None, "one byte is too short");
+        assert_eq!(
+            compile_pattern(r"\+\w").unwrap().prefixes,
+            None,
+            "one byte is too short"
+        );
     }
 
     #[test]

@@ -57,6 +57,8 @@ impl EntitySet {
 
     /// Whether `id` is in the set.
     pub fn contains(&self, id: EntityId) -> bool {
-        self.bits.get(id.index() / 64).is_some_and(|w| w & (1 << (id.index() % 64)) != 0)
+        self.bits
+            .get(id.index() / 64)
+            .is_some_and(|w| w & (1 << (id.index() % 64)) != 0)
     }
 }

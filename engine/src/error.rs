@@ -16,6 +16,7 @@ use std::fmt;
 ///         [[recognizer]]
 ///         id = "ticket"
 ///         entity = "EMAIL_ADDRESS"
+///         score = 0.5
 ///         patterns = ['TCK-(\d+']
 ///     "#)
 ///     .and_then(|b| b.build())
@@ -60,7 +61,11 @@ pub enum ErrorKind {
 
 impl Error {
     pub(crate) fn new(origin: &str, rule: Option<&str>, kind: ErrorKind) -> Error {
-        Error { origin: origin.to_string(), rule: rule.map(str::to_string), kind }
+        Error {
+            origin: origin.to_string(),
+            rule: rule.map(str::to_string),
+            kind,
+        }
     }
 
     /// The rule file the error comes from, or `built-in`.
@@ -93,7 +98,10 @@ impl fmt::Display for Error {
                 write!(f, ": pattern compiles to more than the {limit} byte size limit; simplify it (bounded repetitions multiply its size)")
             }
             ErrorKind::UnknownEntity(e) => {
-                write!(f, ": unknown entity type '{e}' (declare new types in the file's `entities` list)")
+                write!(
+                    f,
+                    ": unknown entity type '{e}' (declare new types in the file's `entities` list)"
+                )
             }
             ErrorKind::UnknownValidator(v) => write!(f, ": unknown validator '{v}'"),
             ErrorKind::UnknownRecognizer(r) => write!(f, ": no recognizer with id '{r}'"),

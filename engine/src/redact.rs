@@ -20,7 +20,10 @@ use sha2::Sha256;
 /// ```
 /// use palisade_engine::Operator;
 ///
-/// let op: Operator = serde_json::from_str(r#"{"type": "mask", "masking_char": "#", "chars_to_mask": 4, "from_end": true}"#).unwrap();
+/// let op: Operator = serde_json::from_str(
+///     r##"{"type": "mask", "masking_char": "#", "chars_to_mask": 4, "from_end": true}"##,
+/// )
+/// .unwrap();
 /// assert_eq!(op.apply("PHONE_NUMBER", "555-0100").unwrap(), "555-####");
 /// ```
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
@@ -109,14 +112,19 @@ fn cipher(key: &str) -> Result<Cipher, RedactError> {
         _ => key.as_bytes().to_vec(),
     };
     match bytes.len() {
-        16 => Ok(Cipher::Aes128(Box::new(Aes128Gcm::new_from_slice(&bytes).expect("16 bytes")))),
-        32 => Ok(Cipher::Aes256(Box::new(Aes256Gcm::new_from_slice(&bytes).expect("32 bytes")))),
+        16 => Ok(Cipher::Aes128(Box::new(
+            Aes128Gcm::new_from_slice(&bytes).expect("16 bytes"),
+        ))),
+        32 => Ok(Cipher::Aes256(Box::new(
+            Aes256Gcm::new_from_slice(&bytes).expect("32 bytes"),
+        ))),
         _ => Err(RedactError::KeyLength),
     }
 }
 
 fn hmac_hex(key: &str, parts: &[&[u8]], length: usize) -> String {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     for part in parts {
         mac.update(part);
     }
@@ -135,10 +143,14 @@ impl Operator {
         match self {
             Operator::Hash { key, length } | Operator::Pseudonymize { key, length } => {
                 if key.is_empty() {
-                    return Err(RedactError::Invalid("hash and pseudonymize need a non-empty key".into()));
+                    return Err(RedactError::Invalid(
+                        "hash and pseudonymize need a non-empty key".into(),
+                    ));
                 }
                 if !(1..=64).contains(length) {
-                    return Err(RedactError::Invalid("length must be 1-64 hex digits".into()));
+                    return Err(RedactError::Invalid(
+                        "length must be 1-64 hex digits".into(),
+                    ));
                 }
                 Ok(())
             }
@@ -153,15 +165,26 @@ impl Operator {
             Operator::Replace { new_value: Some(v) } => v.clone(),
             Operator::Replace { new_value: None } => format!("<{entity}>"),
             Operator::Redact => String::new(),
-            Operator::Mask { masking_char, chars_to_mask, from_end } => {
+            Operator::Mask {
+                masking_char,
+                chars_to_mask,
+                from_end,
+            } => {
                 let total = value.chars().count();
                 let n = chars_to_mask.unwrap_or(total).min(total);
                 let masked = |i: usize| if *from_end { i >= total - n } else { i < n };
-                value.chars().enumerate().map(|(i, c)| if masked(i) { *masking_char } else { c }).collect()
+                value
+                    .chars()
+                    .enumerate()
+                    .map(|(i, c)| if masked(i) { *masking_char } else { c })
+                    .collect()
             }
             Operator::Hash { key, length } => hmac_hex(key, &[value.as_bytes()], *length),
             Operator::Pseudonymize { key, length } => {
-                format!("<{entity}_{}>", hmac_hex(key, &[entity.as_bytes(), b"\0", value.as_bytes()], *length))
+                format!(
+                    "<{entity}_{}>",
+                    hmac_hex(key, &[entity.as_bytes(), b"\0", value.as_bytes()], *length)
+                )
             }
             Operator::Encrypt { key } => {
                 let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
@@ -189,7 +212,9 @@ impl Operator {
 /// assert!(decrypt("fedcba9876543210fedcba9876543210", &token).is_err());
 /// ```
 pub fn decrypt(key: &str, token: &str) -> Result<String, RedactError> {
-    let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| RedactError::Decrypt)?;
+    let raw = URL_SAFE_NO_PAD
+        .decode(token)
+        .map_err(|_| RedactError::Decrypt)?;
     if raw.len() < 12 {
         return Err(RedactError::Decrypt);
     }
@@ -285,18 +310,27 @@ impl Redactor {
 
     fn operator(&self, entity: &str) -> &Operator {
         const REPLACE: Operator = Operator::Replace { new_value: None };
-        self.per_entity.get(entity).or(self.default.as_ref()).unwrap_or(&REPLACE)
+        self.per_entity
+            .get(entity)
+            .or(self.default.as_ref())
+            .unwrap_or(&REPLACE)
     }
 
     /// Replaces `spans` in `text`. Overlapping spans are merged into one
     /// (typed as the first), so no part of any span survives.
-    pub fn redact<'a>(&self, text: &str, spans: impl IntoIterator<Item = Span<'a>>) -> Result<Redacted, RedactError> {
+    pub fn redact<'a>(
+        &self,
+        text: &str,
+        spans: impl IntoIterator<Item = Span<'a>>,
+    ) -> Result<Redacted, RedactError> {
         let mut spans: Vec<Span<'a>> = spans.into_iter().collect();
         spans.sort_by_key(|s| (s.byte_start, std::cmp::Reverse(s.byte_end)));
         let mut merged: Vec<Span<'a>> = Vec::with_capacity(spans.len());
         for span in spans {
             match merged.last_mut() {
-                Some(last) if span.byte_start < last.byte_end => last.byte_end = last.byte_end.max(span.byte_end),
+                Some(last) if span.byte_start < last.byte_end => {
+                    last.byte_end = last.byte_end.max(span.byte_end)
+                }
                 _ => merged.push(span),
             }
         }
@@ -326,10 +360,19 @@ impl Redactor {
     }
 
     /// Redacts the findings of a scan of `text`.
-    pub fn redact_findings(&self, scanner: &crate::Scanner, text: &str, findings: &[crate::Finding]) -> Result<Redacted, RedactError> {
+    pub fn redact_findings(
+        &self,
+        scanner: &crate::Scanner,
+        text: &str,
+        findings: &[crate::Finding],
+    ) -> Result<Redacted, RedactError> {
         self.redact(
             text,
-            findings.iter().map(|f| Span { entity: scanner.entity_name(f.entity), byte_start: f.byte_start, byte_end: f.byte_end }),
+            findings.iter().map(|f| Span {
+                entity: scanner.entity_name(f.entity),
+                byte_start: f.byte_start,
+                byte_end: f.byte_end,
+            }),
         )
     }
 }
@@ -353,35 +396,66 @@ mod tests {
     use super::*;
 
     fn span(entity: &str, byte_start: usize, byte_end: usize) -> Span<'_> {
-        Span { entity, byte_start, byte_end }
+        Span {
+            entity,
+            byte_start,
+            byte_end,
+        }
     }
 
     #[test]
     fn every_operator() {
         let v = "jane@example.com";
-        assert_eq!(Operator::Replace { new_value: None }.apply("EMAIL_ADDRESS", v).unwrap(), "<EMAIL_ADDRESS>");
+        assert_eq!(
+            Operator::Replace { new_value: None }
+                .apply("EMAIL_ADDRESS", v)
+                .unwrap(),
+            "<EMAIL_ADDRESS>"
+        );
         assert_eq!(Operator::Redact.apply("EMAIL_ADDRESS", v).unwrap(), "");
-        let mask = Operator::Mask { masking_char: '*', chars_to_mask: Some(4), from_end: false };
+        let mask = Operator::Mask {
+            masking_char: '*',
+            chars_to_mask: Some(4),
+            from_end: false,
+        };
         assert_eq!(mask.apply("X", "ñandú").unwrap(), "****ú");
-        let hash = Operator::Hash { key: "k1".into(), length: 16 };
+        let hash = Operator::Hash {
+            key: "k1".into(),
+            length: 16,
+        };
         let h = hash.apply("X", v).unwrap();
         assert_eq!(h.len(), 16);
         assert_eq!(h, hash.apply("X", v).unwrap());
-        assert_ne!(h, Operator::Hash { key: "k2".into(), length: 16 }.apply("X", v).unwrap());
-        let enc = Operator::Encrypt { key: "0123456789abcdef".into() };
+        assert_ne!(
+            h,
+            Operator::Hash {
+                key: "k2".into(),
+                length: 16
+            }
+            .apply("X", v)
+            .unwrap()
+        );
+        let enc = Operator::Encrypt {
+            key: "0123456789abcdef".into(),
+        };
         let (a, b) = (enc.apply("X", v).unwrap(), enc.apply("X", v).unwrap());
         assert_ne!(a, b, "random nonce");
         assert_eq!(decrypt("0123456789abcdef", &a).unwrap(), v);
         let mut tampered = a.into_bytes();
         let last = tampered.len() - 2;
         tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
-        assert_eq!(decrypt("0123456789abcdef", std::str::from_utf8(&tampered).unwrap()), Err(RedactError::Decrypt));
+        assert_eq!(
+            decrypt("0123456789abcdef", std::str::from_utf8(&tampered).unwrap()),
+            Err(RedactError::Decrypt)
+        );
     }
 
     #[test]
     fn overlapping_spans_are_merged_and_offsets_are_in_chars() {
         let text = "née: a@b.co x";
-        let redacted = Redactor::default().redact(text, [span("EMAIL_ADDRESS", 6, 12), span("URL", 8, 14)]).unwrap();
+        let redacted = Redactor::default()
+            .redact(text, [span("EMAIL_ADDRESS", 6, 12), span("URL", 8, 14)])
+            .unwrap();
         assert_eq!(redacted.text, "née: <EMAIL_ADDRESS>");
         assert_eq!((redacted.items[0].start, redacted.items[0].end), (5, 20));
     }
@@ -394,8 +468,17 @@ mod tests {
         .unwrap();
         assert_eq!(redactor.operator("US_SSN"), &Operator::Redact);
         assert!(redactor.validate(|e| e == "PHONE_NUMBER").is_ok());
-        assert_eq!(redactor.validate(|_| false), Err(RedactError::UnknownEntity("PHONE_NUMBER".into())));
+        assert_eq!(
+            redactor.validate(|_| false),
+            Err(RedactError::UnknownEntity("PHONE_NUMBER".into()))
+        );
         assert!(serde_json::from_str::<Operator>(r#"{"type": "shred"}"#).is_err());
-        assert_eq!(Operator::Encrypt { key: "short".into() }.validate(), Err(RedactError::KeyLength));
+        assert_eq!(
+            Operator::Encrypt {
+                key: "short".into()
+            }
+            .validate(),
+            Err(RedactError::KeyLength)
+        );
     }
 }

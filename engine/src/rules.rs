@@ -104,10 +104,13 @@ pub(crate) const DEFAULT_CONTEXT_BOOST: f32 = 0.35;
 impl RuleSet {
     /// Merges one file into the set; `origin` names it in errors.
     pub fn load(&mut self, origin: &str, toml_text: &str) -> Result<(), Error> {
-        let file: RuleFile =
-            toml::from_str(toml_text).map_err(|e| Error::new(origin, None, ErrorKind::Parse(e.to_string())))?;
+        let file: RuleFile = toml::from_str(toml_text)
+            .map_err(|e| Error::new(origin, None, ErrorKind::Parse(e.to_string())))?;
         if self.entities.is_empty() {
-            self.entities = crate::entity::BUILTIN_ENTITIES.iter().map(|s| s.to_string()).collect();
+            self.entities = crate::entity::BUILTIN_ENTITIES
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
         }
         for entity in file.entities {
             if !is_entity_name(&entity) {
@@ -125,7 +128,11 @@ impl RuleSet {
             let before = self.recognizers.len();
             self.recognizers.retain(|r| &r.spec.id != id);
             if self.recognizers.len() == before {
-                return Err(Error::new(origin, None, ErrorKind::UnknownRecognizer(id.clone())));
+                return Err(Error::new(
+                    origin,
+                    None,
+                    ErrorKind::UnknownRecognizer(id.clone()),
+                ));
             }
         }
         for (id, change) in file.overrides {
@@ -153,20 +160,31 @@ impl RuleSet {
                 return Err(Error::new(origin, rule, ErrorKind::DuplicateRecognizer));
             }
             if !self.entities.contains(&spec.entity) {
-                return Err(Error::new(origin, rule, ErrorKind::UnknownEntity(spec.entity.clone())));
+                return Err(Error::new(
+                    origin,
+                    rule,
+                    ErrorKind::UnknownEntity(spec.entity.clone()),
+                ));
             }
             if spec.patterns.is_empty() && spec.keywords.is_empty() {
-                return Err(Error::new(origin, rule, ErrorKind::Invalid("needs `patterns` or `keywords`".into())));
+                return Err(Error::new(
+                    origin,
+                    rule,
+                    ErrorKind::Invalid("needs `patterns` or `keywords`".into()),
+                ));
             }
             check_scores(origin, &spec)?;
             let validator = match &spec.validator {
                 None => None,
-                Some(name) => Some(
-                    name.parse::<Validator>()
-                        .map_err(|_| Error::new(origin, rule, ErrorKind::UnknownValidator(name.clone())))?,
-                ),
+                Some(name) => Some(name.parse::<Validator>().map_err(|_| {
+                    Error::new(origin, rule, ErrorKind::UnknownValidator(name.clone()))
+                })?),
             };
-            self.recognizers.push(Recognizer { spec, origin: origin.to_string(), validator });
+            self.recognizers.push(Recognizer {
+                spec,
+                origin: origin.to_string(),
+                validator,
+            });
         }
         Ok(())
     }
@@ -174,7 +192,13 @@ impl RuleSet {
 
 fn check_scores(origin: &str, spec: &RecognizerSpec) -> Result<(), Error> {
     let in_range = |x: f32| (0.0..=1.0).contains(&x);
-    let invalid = |what: &str| Error::new(origin, Some(&spec.id), ErrorKind::Invalid(format!("{what} must be in [0, 1]")));
+    let invalid = |what: &str| {
+        Error::new(
+            origin,
+            Some(&spec.id),
+            ErrorKind::Invalid(format!("{what} must be in [0, 1]")),
+        )
+    };
     if !in_range(spec.score) {
         return Err(invalid("score"));
     }
@@ -183,12 +207,19 @@ fn check_scores(origin: &str, spec: &RecognizerSpec) -> Result<(), Error> {
     }
     if let Some(entropy) = spec.min_entropy {
         if !(0.0..=8.0).contains(&entropy) {
-            return Err(Error::new(origin, Some(&spec.id), ErrorKind::Invalid("min_entropy must be in [0, 8]".into())));
+            return Err(Error::new(
+                origin,
+                Some(&spec.id),
+                ErrorKind::Invalid("min_entropy must be in [0, 8]".into()),
+            ));
         }
     }
     Ok(())
 }
 
 fn is_entity_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
 }

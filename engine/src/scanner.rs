@@ -64,12 +64,20 @@ impl Default for ScannerBuilder {
 impl ScannerBuilder {
     /// A builder holding the built-in rules.
     pub fn new() -> ScannerBuilder {
-        ScannerBuilder { rules: RuleSet::default(), builtin: true, prefilter: true, kernel: Kernel::Auto }
+        ScannerBuilder {
+            rules: RuleSet::default(),
+            builtin: true,
+            prefilter: true,
+            kernel: Kernel::Auto,
+        }
     }
 
     /// A builder with no rules at all: only what later rule files define.
     pub fn empty() -> ScannerBuilder {
-        ScannerBuilder { builtin: false, ..ScannerBuilder::new() }
+        ScannerBuilder {
+            builtin: false,
+            ..ScannerBuilder::new()
+        }
     }
 
     fn ensure_builtin(&mut self) -> Result<(), Error> {
@@ -93,7 +101,8 @@ impl ScannerBuilder {
     pub fn rules_file(self, path: impl AsRef<Path>) -> Result<ScannerBuilder, Error> {
         let path = path.as_ref();
         let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::new(&origin, None, ErrorKind::Io(e.to_string())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::new(&origin, None, ErrorKind::Io(e.to_string())))?;
         self.rules_toml(&origin, &text)
     }
 
@@ -229,14 +238,20 @@ pub struct ScanOptions {
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { entities: None, score_threshold: DEFAULT_SCORE_THRESHOLD, allow_list: Vec::new() }
+        ScanOptions {
+            entities: None,
+            score_threshold: DEFAULT_SCORE_THRESHOLD,
+            allow_list: Vec::new(),
+        }
     }
 }
 
 impl Scanner {
     /// The built-in rules, compiled.
     pub fn builtin() -> Scanner {
-        ScannerBuilder::new().build().expect("the built-in rules compile (tested)")
+        ScannerBuilder::new()
+            .build()
+            .expect("the built-in rules compile (tested)")
     }
 
     /// A builder, to add rule files or change how the scan runs.
@@ -249,7 +264,10 @@ impl Scanner {
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut literal_bytes: Vec<Vec<u8>> = Vec::new();
         let mut literal_targets: Vec<Vec<LiteralTarget>> = Vec::new();
-        let mut add_literal = |bytes: Vec<u8>, target: LiteralTarget| match literal_bytes.iter().position(|l| *l == bytes) {
+        let mut add_literal = |bytes: Vec<u8>, target: LiteralTarget| match literal_bytes
+            .iter()
+            .position(|l| *l == bytes)
+        {
             Some(i) => literal_targets[i].push(target),
             None => {
                 literal_bytes.push(bytes);
@@ -265,18 +283,29 @@ impl Scanner {
             let spec = &recognizer.spec;
             let fail = |kind| Error::new(&recognizer.origin, Some(&spec.id), kind);
             let rule_index = u32::try_from(rule_index).expect("fewer than 2^32 recognizers");
-            let entity = rule_set.entities.iter().position(|e| *e == spec.entity).expect("checked at load");
+            let entity = rule_set
+                .entities
+                .iter()
+                .position(|e| *e == spec.entity)
+                .expect("checked at load");
             let trigger = match spec.trigger.as_deref() {
                 None => None,
                 Some("digits") => Some(b"0123456789".to_vec()),
-                Some("") => return Err(fail(ErrorKind::Invalid("trigger must not be empty".into()))),
+                Some("") => {
+                    return Err(fail(ErrorKind::Invalid("trigger must not be empty".into())))
+                }
                 Some(bytes) => Some(bytes.as_bytes().to_vec()),
             };
             for (index, source) in spec.patterns.iter().enumerate() {
                 let info = compile_pattern(source).map_err(fail)?;
                 let id = u32::try_from(patterns.len()).expect("fewer than 2^32 patterns");
                 let bounded = |limit: usize| info.max_len.filter(|&len| len <= limit);
-                match (&trigger, bounded(MAX_WINDOW_RADIUS), &info.prefixes, bounded(MAX_ANCHORED_LEN)) {
+                match (
+                    &trigger,
+                    bounded(MAX_WINDOW_RADIUS),
+                    &info.prefixes,
+                    bounded(MAX_ANCHORED_LEN),
+                ) {
                     _ if !prefilter => full.push(id),
                     (Some(trigger), Some(len), _, _) => {
                         match groups.iter_mut().find(|g| g.0 == *trigger) {
@@ -296,7 +325,8 @@ impl Scanner {
                 }
                 patterns.push(Pattern {
                     rule: rule_index,
-                    index: u16::try_from(index).map_err(|_| fail(ErrorKind::Invalid("too many patterns".into())))?,
+                    index: u16::try_from(index)
+                        .map_err(|_| fail(ErrorKind::Invalid("too many patterns".into())))?,
                     regex: info.regex,
                     value_group: info.value_group,
                     max_len: info.max_len.unwrap_or(usize::MAX),
@@ -307,10 +337,15 @@ impl Scanner {
                 if keyword.is_empty() {
                     return Err(fail(ErrorKind::Invalid("empty keyword".into())));
                 }
-                let keyword_index = u16::try_from(keyword_index).map_err(|_| fail(ErrorKind::Invalid("too many keywords".into())))?;
+                let keyword_index = u16::try_from(keyword_index)
+                    .map_err(|_| fail(ErrorKind::Invalid("too many keywords".into())))?;
                 add_literal(
                     keyword.as_bytes().to_ascii_lowercase(),
-                    LiteralTarget::Keyword { rule: rule_index, keyword: keyword_index, len: keyword.len() },
+                    LiteralTarget::Keyword {
+                        rule: rule_index,
+                        keyword: keyword_index,
+                        len: keyword.len(),
+                    },
                 );
             }
             let context = if spec.context.is_empty() {
@@ -330,7 +365,9 @@ impl Scanner {
                 patterns: spec.patterns.clone(),
                 keywords: spec.keywords.clone(),
                 case_sensitive: spec.case_sensitive,
-                validator: recognizer.validator.map(|v| (v, spec.validator.clone().unwrap_or_default())),
+                validator: recognizer
+                    .validator
+                    .map(|v| (v, spec.validator.clone().unwrap_or_default())),
                 min_entropy: spec.min_entropy,
                 score: spec.score,
                 context_boost: spec.context_boost.unwrap_or(DEFAULT_CONTEXT_BOOST),
@@ -349,11 +386,19 @@ impl Scanner {
                 .match_kind(AcMatchKind::Standard)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(&literal_bytes)
-                .or_else(|_| AhoCorasickBuilder::new().ascii_case_insensitive(true).build(&literal_bytes))
+                .or_else(|_| {
+                    AhoCorasickBuilder::new()
+                        .ascii_case_insensitive(true)
+                        .build(&literal_bytes)
+                })
                 .map_err(|e| set_error(ErrorKind::Invalid(format!("literal prefilter: {e}"))))?;
             Some((ac, literal_targets))
         };
-        let sources = |ids: &[u32]| ids.iter().map(|&id| pattern_sources[id as usize]).collect::<Vec<_>>();
+        let sources = |ids: &[u32]| {
+            ids.iter()
+                .map(|&id| pattern_sources[id as usize])
+                .collect::<Vec<_>>()
+        };
         let groups = groups
             .into_iter()
             .map(|(trigger, radius, ids)| {
@@ -368,17 +413,40 @@ impl Scanner {
         let full = if full.is_empty() {
             None
         } else {
-            Some(FullScan { set: compile_set(&sources(&full)).map_err(set_error)?, patterns: full })
+            Some(FullScan {
+                set: compile_set(&sources(&full)).map_err(set_error)?,
+                patterns: full,
+            })
         };
-        Ok(Scanner { entities: rule_set.entities, rules, patterns, literals, groups, full })
+        Ok(Scanner {
+            entities: rule_set.entities,
+            rules,
+            patterns,
+            literals,
+            groups,
+            full,
+        })
     }
 
     /// Fresh scratch memory for this scanner.
     pub fn scratch(&self) -> Scratch {
-        let largest_set = self.groups.iter().map(|g| g.patterns.len()).chain(self.full.iter().map(|f| f.patterns.len())).max();
+        let largest_set = self
+            .groups
+            .iter()
+            .map(|g| g.patterns.len())
+            .chain(self.full.iter().map(|f| f.patterns.len()))
+            .max();
         Scratch {
-            pattern_caches: self.patterns.iter().map(|p| p.regex.create_cache()).collect(),
-            captures: self.patterns.iter().map(|p| p.value_group.map(|_| p.regex.create_captures())).collect(),
+            pattern_caches: self
+                .patterns
+                .iter()
+                .map(|p| p.regex.create_cache())
+                .collect(),
+            captures: self
+                .patterns
+                .iter()
+                .map(|p| p.value_group.map(|_| p.regex.create_captures()))
+                .collect(),
             group_caches: self.groups.iter().map(|g| g.set.create_cache()).collect(),
             full_cache: self.full.as_ref().map(|f| f.set.create_cache()),
             which: PatternSet::new(largest_set.unwrap_or(0)),
@@ -404,17 +472,44 @@ impl Scanner {
 
     /// Scans `text` into `out` (cleared first), reusing `scratch`. Findings
     /// come sorted by position, overlaps resolved.
-    pub fn scan_with(&self, text: &str, options: &ScanOptions, scratch: &mut Scratch, out: &mut Vec<Finding>) {
+    pub fn scan_with(
+        &self,
+        text: &str,
+        options: &ScanOptions,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) {
         out.clear();
-        let Scratch { pattern_caches, captures, group_caches, full_cache, which } = scratch;
-        let mut parts = PatternScratch { caches: pattern_caches, captures, which };
-        let mut run = Run { scanner: self, text, options, out };
+        let Scratch {
+            pattern_caches,
+            captures,
+            group_caches,
+            full_cache,
+            which,
+        } = scratch;
+        let mut parts = PatternScratch {
+            caches: pattern_caches,
+            captures,
+            which,
+        };
+        let mut run = Run {
+            scanner: self,
+            text,
+            options,
+            out,
+        };
         run.literals(&mut parts);
         for (group, cache) in self.groups.iter().zip(group_caches.iter_mut()) {
             run.trigger_group(group, cache, &mut parts);
         }
         if let (Some(full), Some(cache)) = (&self.full, full_cache.as_mut()) {
-            run.matching_patterns(&full.set, &full.patterns, cache, &Input::new(text), &mut parts);
+            run.matching_patterns(
+                &full.set,
+                &full.patterns,
+                cache,
+                &Input::new(text),
+                &mut parts,
+            );
         }
         resolve_overlaps(out);
         fill_char_offsets(text, out);
@@ -427,7 +522,11 @@ impl Scanner {
 
     /// The entity types at least one enabled recognizer reports.
     pub fn supported_entities(&self) -> Vec<&str> {
-        let mut out: Vec<&str> = self.rules.iter().map(|r| self.entity_name(r.entity)).collect();
+        let mut out: Vec<&str> = self
+            .rules
+            .iter()
+            .map(|r| self.entity_name(r.entity))
+            .collect();
         out.sort_unstable();
         out.dedup();
         out
@@ -445,7 +544,13 @@ impl Scanner {
 
     /// The recognizers, in load order: id, entity type, description.
     pub fn recognizers(&self) -> impl Iterator<Item = (&str, &str, &str)> {
-        self.rules.iter().map(|r| (r.id.as_str(), self.entity_name(r.entity), r.description.as_str()))
+        self.rules.iter().map(|r| {
+            (
+                r.id.as_str(),
+                self.entity_name(r.entity),
+                r.description.as_str(),
+            )
+        })
     }
 
     /// The set of the named entity types; an unknown name is an error naming it.
@@ -455,7 +560,10 @@ impl Scanner {
     /// assert!(scanner.entity_set(["EMAIL_ADDRESS", "US_SSN"]).is_ok());
     /// assert_eq!(scanner.entity_set(["EMAIL"]).unwrap_err(), "EMAIL");
     /// ```
-    pub fn entity_set<'n>(&self, names: impl IntoIterator<Item = &'n str>) -> Result<EntitySet, &'n str> {
+    pub fn entity_set<'n>(
+        &self,
+        names: impl IntoIterator<Item = &'n str>,
+    ) -> Result<EntitySet, &'n str> {
         let mut set = EntitySet::default();
         for name in names {
             let index = self.entities.iter().position(|e| e == name).ok_or(name)?;
@@ -469,12 +577,18 @@ impl Scanner {
         let rule = &self.rules[finding.recognizer.index()];
         Explanation {
             recognizer: &rule.id,
-            pattern: finding.pattern.map(|i| rule.patterns[usize::from(i)].as_str()),
-            keyword: finding.keyword.map(|i| rule.keywords[usize::from(i)].as_str()),
+            pattern: finding
+                .pattern
+                .map(|i| rule.patterns[usize::from(i)].as_str()),
+            keyword: finding
+                .keyword
+                .map(|i| rule.keywords[usize::from(i)].as_str()),
             validator: rule.validator.as_ref().map(|(_, name)| name.as_str()),
             validated: finding.validated,
             base_score: rule.score,
-            context_word: finding.context_word.map(|i| rule.context_words[usize::from(i)].as_str()),
+            context_word: finding
+                .context_word
+                .map(|i| rule.context_words[usize::from(i)].as_str()),
             score: finding.score,
         }
     }
@@ -499,11 +613,16 @@ struct Run<'s, 't, 'o> {
 impl Run<'_, '_, '_> {
     fn enabled(&self, rule: u32) -> bool {
         let entity = self.scanner.rules[rule as usize].entity;
-        self.options.entities.as_ref().is_none_or(|set| set.contains(entity))
+        self.options
+            .entities
+            .as_ref()
+            .is_none_or(|set| set.contains(entity))
     }
 
     fn literals(&mut self, scratch: &mut PatternScratch<'_>) {
-        let Some((ac, targets)) = &self.scanner.literals else { return };
+        let Some((ac, targets)) = &self.scanner.literals else {
+            return;
+        };
         let bytes = self.text.as_bytes();
         for hit in ac.find_overlapping_iter(self.text) {
             for &target in &targets[hit.pattern().as_usize()] {
@@ -514,16 +633,33 @@ impl Run<'_, '_, '_> {
                             continue;
                         }
                         let end = hit.start().saturating_add(pattern.max_len).min(bytes.len());
-                        let input = Input::new(self.text).span(hit.start()..end).anchored(Anchored::Yes);
-                        if let Some(m) = pattern.regex.search_with(&mut scratch.caches[id as usize], &input) {
-                            self.candidate(id, m.start(), m.end(), scratch.caches, scratch.captures);
+                        let input = Input::new(self.text)
+                            .span(hit.start()..end)
+                            .anchored(Anchored::Yes);
+                        if let Some(m) = pattern
+                            .regex
+                            .search_with(&mut scratch.caches[id as usize], &input)
+                        {
+                            self.candidate(
+                                id,
+                                m.start(),
+                                m.end(),
+                                scratch.caches,
+                                scratch.captures,
+                            );
                         }
                     }
                     LiteralTarget::Keyword { rule, keyword, len } => {
                         let (start, end) = (hit.start(), hit.start() + len);
                         let spec = &self.scanner.rules[rule as usize];
-                        let word_edge = |i: usize| i == 0 || i >= bytes.len() || !bytes[i].is_ascii_alphanumeric() || !bytes[i - 1].is_ascii_alphanumeric();
-                        let exact = !spec.case_sensitive || self.text[start..end] == spec.keywords[usize::from(keyword)];
+                        let word_edge = |i: usize| {
+                            i == 0
+                                || i >= bytes.len()
+                                || !bytes[i].is_ascii_alphanumeric()
+                                || !bytes[i - 1].is_ascii_alphanumeric()
+                        };
+                        let exact = !spec.case_sensitive
+                            || self.text[start..end] == spec.keywords[usize::from(keyword)];
                         if self.enabled(rule) && exact && word_edge(start) && word_edge(end) {
                             self.accept(rule, None, Some(keyword), start, end, false);
                         }
@@ -533,8 +669,17 @@ impl Run<'_, '_, '_> {
         }
     }
 
-    fn trigger_group(&mut self, group: &TriggerGroup, set_cache: &mut Cache, scratch: &mut PatternScratch<'_>) {
-        if !group.patterns.iter().any(|&id| self.enabled(self.scanner.patterns[id as usize].rule)) {
+    fn trigger_group(
+        &mut self,
+        group: &TriggerGroup,
+        set_cache: &mut Cache,
+        scratch: &mut PatternScratch<'_>,
+    ) {
+        if !group
+            .patterns
+            .iter()
+            .any(|&id| self.enabled(self.scanner.patterns[id as usize].rule))
+        {
             return;
         }
         let bytes = self.text.as_bytes();
@@ -560,8 +705,19 @@ impl Run<'_, '_, '_> {
     }
 
     /// Runs `set` over `input`, then each pattern it reports over the same span.
-    fn matching_patterns(&mut self, set: &Regex, ids: &[u32], set_cache: &mut Cache, input: &Input<'_>, scratch: &mut PatternScratch<'_>) {
-        let PatternScratch { caches, captures, which } = scratch;
+    fn matching_patterns(
+        &mut self,
+        set: &Regex,
+        ids: &[u32],
+        set_cache: &mut Cache,
+        input: &Input<'_>,
+        scratch: &mut PatternScratch<'_>,
+    ) {
+        let PatternScratch {
+            caches,
+            captures,
+            which,
+        } = scratch;
         which.clear();
         set.which_overlapping_matches_with(set_cache, input, which);
         for set_id in which.iter() {
@@ -587,12 +743,23 @@ impl Run<'_, '_, '_> {
     }
 
     /// Narrows a pattern match to its `value` group, then checks it.
-    fn candidate(&mut self, id: u32, start: usize, end: usize, caches: &mut [Cache], captures: &mut [Option<Captures>]) {
+    fn candidate(
+        &mut self,
+        id: u32,
+        start: usize,
+        end: usize,
+        caches: &mut [Cache],
+        captures: &mut [Option<Captures>],
+    ) {
         let pattern = &self.scanner.patterns[id as usize];
         let (mut start, mut end) = (start, end);
         if let (Some(group), Some(caps)) = (pattern.value_group, captures[id as usize].as_mut()) {
-            let input = Input::new(self.text).span(start..end).anchored(Anchored::Yes);
-            pattern.regex.search_captures_with(&mut caches[id as usize], &input, caps);
+            let input = Input::new(self.text)
+                .span(start..end)
+                .anchored(Anchored::Yes);
+            pattern
+                .regex
+                .search_captures_with(&mut caches[id as usize], &input, caps);
             match caps.get_group(group) {
                 Some(span) => (start, end) = (span.start, span.end),
                 None => return,
@@ -615,18 +782,38 @@ impl Run<'_, '_, '_> {
             }
             validated = true;
         }
-        self.accept(pattern.rule, Some(pattern.index), None, start, end, validated);
+        self.accept(
+            pattern.rule,
+            Some(pattern.index),
+            None,
+            start,
+            end,
+            validated,
+        );
     }
 
     /// Applies allow-lists, context and the threshold; records the finding.
-    fn accept(&mut self, rule_index: u32, pattern: Option<u16>, keyword: Option<u16>, start: usize, end: usize, validated: bool) {
+    fn accept(
+        &mut self,
+        rule_index: u32,
+        pattern: Option<u16>,
+        keyword: Option<u16>,
+        start: usize,
+        end: usize,
+        validated: bool,
+    ) {
         let rule = &self.scanner.rules[rule_index as usize];
         let value = &self.text[start..end];
-        if rule.allow.iter().any(|a| a.eq_ignore_ascii_case(value)) || self.options.allow_list.iter().any(|a| a == value) {
+        if rule.allow.iter().any(|a| a.eq_ignore_ascii_case(value))
+            || self.options.allow_list.iter().any(|a| a == value)
+        {
             return;
         }
         let mut score = rule.score;
-        let context_word = rule.context.as_ref().and_then(|ac| self.context_word(ac, start, end));
+        let context_word = rule
+            .context
+            .as_ref()
+            .and_then(|ac| self.context_word(ac, start, end));
         if context_word.is_some() {
             // Rounded so that 0.6 + 0.35 reports as 0.95, not 0.95000005.
             score = ((score + rule.context_boost).min(1.0) * 1e4).round() / 1e4;
@@ -659,7 +846,8 @@ impl Run<'_, '_, '_> {
             .find_iter(&self.text[from..to])
             .find(|m| {
                 let (s, e) = (from + m.start(), from + m.end());
-                !(s > 0 && is_word(s - 1)) && !is_word(e)
+                let starts_word = s == 0 || !is_word(s - 1);
+                starts_word && !is_word(e)
             })
             .map(|m| m.pattern().as_usize() as u16)
     }

@@ -31,7 +31,11 @@ struct Counts {
 fn f1(c: &Counts) -> (f64, f64, f64) {
     let p = c.tp as f64 / (c.tp + c.fp).max(1) as f64;
     let r = c.tp as f64 / (c.tp + c.fn_).max(1) as f64;
-    let f = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+    let f = if p + r == 0.0 {
+        0.0
+    } else {
+        2.0 * p * r / (p + r)
+    };
     (p, r, f)
 }
 
@@ -44,11 +48,21 @@ fn micro_f1_on_labeled_corpus() {
     for line in std::fs::read_to_string(&path).unwrap().lines() {
         let doc: Document = serde_json::from_str(line).unwrap();
         docs += 1;
-        let truth: HashSet<(String, usize, usize)> = doc.labels.iter().map(|l| (l.entity.clone(), l.start, l.end)).collect();
+        let truth: HashSet<(String, usize, usize)> = doc
+            .labels
+            .iter()
+            .map(|l| (l.entity.clone(), l.start, l.end))
+            .collect();
         let found: HashSet<(String, usize, usize)> = scanner
             .scan(&doc.text)
             .iter()
-            .map(|f| (scanner.entity_name(f.entity).to_string(), f.byte_start, f.byte_end))
+            .map(|f| {
+                (
+                    scanner.entity_name(f.entity).to_string(),
+                    f.byte_start,
+                    f.byte_end,
+                )
+            })
             .collect();
         for item in found.union(&truth) {
             let counts = per_entity.entry(item.0.clone()).or_default();
@@ -56,7 +70,11 @@ fn micro_f1_on_labeled_corpus() {
                 (true, true) => counts.tp += 1,
                 (true, false) => {
                     counts.fp += 1;
-                    eprintln!("false positive {:?}: {:?}", item.0, &doc.text[item.1..item.2]);
+                    eprintln!(
+                        "false positive {:?}: {:?}",
+                        item.0,
+                        &doc.text[item.1..item.2]
+                    );
                 }
                 (false, true) => {
                     counts.fn_ += 1;
@@ -68,15 +86,24 @@ fn micro_f1_on_labeled_corpus() {
     }
     assert!(docs >= 1000, "corpus too small: {docs} documents");
     let mut micro = Counts::default();
-    println!("{:<16} {:>6} {:>5} {:>5} {:>9} {:>9} {:>9}", "entity", "tp", "fp", "fn", "precision", "recall", "f1");
+    println!(
+        "{:<16} {:>6} {:>5} {:>5} {:>9} {:>9} {:>9}",
+        "entity", "tp", "fp", "fn", "precision", "recall", "f1"
+    );
     for (entity, c) in &per_entity {
         let (p, r, f) = f1(c);
-        println!("{entity:<16} {:>6} {:>5} {:>5} {p:>9.4} {r:>9.4} {f:>9.4}", c.tp, c.fp, c.fn_);
+        println!(
+            "{entity:<16} {:>6} {:>5} {:>5} {p:>9.4} {r:>9.4} {f:>9.4}",
+            c.tp, c.fp, c.fn_
+        );
         micro.tp += c.tp;
         micro.fp += c.fp;
         micro.fn_ += c.fn_;
     }
     let (p, r, f) = f1(&micro);
-    println!("{:<16} {:>6} {:>5} {:>5} {p:>9.4} {r:>9.4} {f:>9.4}", "micro", micro.tp, micro.fp, micro.fn_);
+    println!(
+        "{:<16} {:>6} {:>5} {:>5} {p:>9.4} {r:>9.4} {f:>9.4}",
+        "micro", micro.tp, micro.fp, micro.fn_
+    );
     assert!(f >= 0.95, "micro-F1 {f:.4} < 0.95");
 }

@@ -24,15 +24,22 @@ struct Case {
 }
 
 /// The strategies a scan can take; they must agree on every case.
-const STRATEGIES: &[(&str, bool, Kernel)] =
-    &[("prefilter+simd", true, Kernel::Auto), ("prefilter+scalar", true, Kernel::Scalar), ("no-prefilter", false, Kernel::Auto)];
+const STRATEGIES: &[(&str, bool, Kernel)] = &[
+    ("prefilter+simd", true, Kernel::Auto),
+    ("prefilter+scalar", true, Kernel::Scalar),
+    ("no-prefilter", false, Kernel::Auto),
+];
 
 fn scanner(case: &Case, prefilter: bool, kernel: Kernel) -> Scanner {
     let mut builder = ScannerBuilder::new().prefilter(prefilter).kernel(kernel);
     if let Some(rules) = &case.rules {
-        builder = builder.rules_toml(&case.name, rules).unwrap_or_else(|e| panic!("{}: {e}", case.name));
+        builder = builder
+            .rules_toml(&case.name, rules)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.name));
     }
-    builder.build().unwrap_or_else(|e| panic!("{}: {e}", case.name))
+    builder
+        .build()
+        .unwrap_or_else(|e| panic!("{}: {e}", case.name))
 }
 
 fn run_case(case: &Case, prefilter: bool, kernel: Kernel) -> Result<(), String> {
@@ -42,26 +49,43 @@ fn run_case(case: &Case, prefilter: bool, kernel: Kernel) -> Result<(), String> 
         options.score_threshold = t;
     }
     if let Some(names) = &case.entities {
-        options.entities = Some(scanner.entity_set(names.iter().map(String::as_str)).map_err(|e| format!("unknown entity {e}"))?);
+        options.entities = Some(
+            scanner
+                .entity_set(names.iter().map(String::as_str))
+                .map_err(|e| format!("unknown entity {e}"))?,
+        );
     }
     let mut out = Vec::new();
     scanner.scan_with(&case.text, &options, &mut scanner.scratch(), &mut out);
     let mut got = Vec::new();
     for f in &out {
         let by_bytes = &case.text[f.byte_start..f.byte_end];
-        let by_chars: String = case.text.chars().skip(f.start).take(f.end - f.start).collect();
+        let by_chars: String = case
+            .text
+            .chars()
+            .skip(f.start)
+            .take(f.end - f.start)
+            .collect();
         if by_bytes != by_chars {
-            return Err(format!("byte span {by_bytes:?} and char span {by_chars:?} differ"));
+            return Err(format!(
+                "byte span {by_bytes:?} and char span {by_chars:?} differ"
+            ));
         }
         if !(0.0..=1.0).contains(&f.score) {
             return Err(format!("score {} out of range", f.score));
         }
-        got.push((scanner.entity_name(f.entity).to_string(), by_bytes.to_string()));
+        got.push((
+            scanner.entity_name(f.entity).to_string(),
+            by_bytes.to_string(),
+        ));
     }
     if got == case.expect {
         Ok(())
     } else {
-        Err(format!("text: {:?}\n    expected: {:?}\n    got:      {:?}", case.text, case.expect, got))
+        Err(format!(
+            "text: {:?}\n    expected: {:?}\n    got:      {:?}",
+            case.text, case.expect, got
+        ))
     }
 }
 
@@ -69,11 +93,16 @@ fn run_case(case: &Case, prefilter: bool, kernel: Kernel) -> Result<(), String> 
 fn suite() {
     let filter = std::env::var("PALISADE_TEST").ok();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/rules");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     files.sort();
     let (mut ran, mut failures) = (0, Vec::new());
     for path in files {
-        let file: SuiteFile = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let file: SuiteFile = toml::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for case in &file.test {
             if filter.as_deref().is_some_and(|f| !case.name.contains(f)) {
                 continue;
@@ -87,5 +116,10 @@ fn suite() {
         }
     }
     assert!(ran > 0, "no case matched the filter");
-    assert!(failures.is_empty(), "{} of {ran} case runs failed:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} case runs failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

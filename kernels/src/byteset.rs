@@ -47,7 +47,12 @@ impl ByteSet {
                 low_nibbles[usize::from(b & 0x0F)] |= 1 << (b >> 4);
             }
         }
-        ByteSet { table, low_nibbles, ascii_only: bytes.iter().all(|b| b.is_ascii()), kernel: Kernel::Auto }
+        ByteSet {
+            table,
+            low_nibbles,
+            ascii_only: bytes.iter().all(|b| b.is_ascii()),
+            kernel: Kernel::Auto,
+        }
     }
 
     /// Forces one implementation; the default is [`Kernel::Auto`].
@@ -85,7 +90,10 @@ impl ByteSet {
     }
 
     fn find_scalar(&self, haystack: &[u8], at: usize) -> Option<usize> {
-        haystack[at..].iter().position(|&b| self.contains(b)).map(|i| i + at)
+        haystack[at..]
+            .iter()
+            .position(|&b| self.contains(b))
+            .map(|i| i + at)
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -99,7 +107,8 @@ impl ByteSet {
         }
         // SAFETY (whole block): loads are unaligned and stay inside
         // `haystack`; the tail shorter than 32 bytes goes to the scalar loop.
-        let low_table = _mm256_broadcastsi128_si256(_mm_loadu_si128(self.low_nibbles.as_ptr().cast()));
+        let low_table =
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(self.low_nibbles.as_ptr().cast()));
         let high_table = _mm256_broadcastsi128_si256(_mm_loadu_si128(high_bits.as_ptr().cast()));
         let nibble_mask = _mm256_set1_epi8(0x0F);
         let zero = _mm256_setzero_si256();
@@ -108,7 +117,10 @@ impl ByteSet {
             let chunk = _mm256_loadu_si256(haystack.as_ptr().add(i).cast());
             let lo = _mm256_and_si256(chunk, nibble_mask);
             let hi = _mm256_and_si256(_mm256_srli_epi16(chunk, 4), nibble_mask);
-            let hits = _mm256_and_si256(_mm256_shuffle_epi8(low_table, lo), _mm256_shuffle_epi8(high_table, hi));
+            let hits = _mm256_and_si256(
+                _mm256_shuffle_epi8(low_table, lo),
+                _mm256_shuffle_epi8(high_table, hi),
+            );
             let misses = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, zero)) as u32;
             if misses != u32::MAX {
                 return Some(i + (!misses).trailing_zeros() as usize);
@@ -135,11 +147,18 @@ mod tests {
 
     #[test]
     fn simd_and_scalar_agree_on_every_byte_value() {
-        let hay: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+        let hay: Vec<u8> = (0..4096u32)
+            .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+            .collect();
         for set_bytes in [&b"0123456789"[..], b"@", b"\x00\x7f:-", b"AZaz09"] {
             let auto = ByteSet::new(set_bytes);
             let scalar = ByteSet::new(set_bytes).kernel(Kernel::Scalar);
-            let expected: Vec<usize> = hay.iter().enumerate().filter(|(_, b)| set_bytes.contains(b)).map(|(i, _)| i).collect();
+            let expected: Vec<usize> = hay
+                .iter()
+                .enumerate()
+                .filter(|(_, b)| set_bytes.contains(b))
+                .map(|(i, _)| i)
+                .collect();
             assert_eq!(all_positions(&auto, &hay), expected, "{set_bytes:?}");
             assert_eq!(all_positions(&scalar, &hay), expected, "{set_bytes:?}");
         }

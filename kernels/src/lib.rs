@@ -49,7 +49,14 @@ mod tests {
 
     #[test]
     fn count_chars_matches_std() {
-        for s in ["", "ascii", "ünïcödé", "日本語テキスト", "👩‍👩‍👧 e\u{301}", "\u{feff}\u{200b}x"] {
+        for s in [
+            "",
+            "ascii",
+            "ünïcödé",
+            "日本語テキスト",
+            "👩‍👩‍👧 e\u{301}",
+            "\u{feff}\u{200b}x",
+        ] {
             assert_eq!(count_chars(s.as_bytes()), s.chars().count(), "{s:?}");
         }
     }

@@ -29,7 +29,7 @@ fn luhn_digits(d: &[u8]) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Luhn, a single consistent separator, and a known issuer prefix and length.
@@ -40,7 +40,9 @@ pub(super) fn credit_card(value: &str) -> bool {
             return false;
         }
     }
-    let Some((d, len)) = digits::<19>(value) else { return false };
+    let Some((d, len)) = digits::<19>(value) else {
+        return false;
+    };
     if len < 12 || !luhn_digits(&d[..len]) {
         return false;
     }
@@ -54,11 +56,17 @@ pub(super) fn credit_card(value: &str) -> bool {
         // American Express
         _ if p2 == 34 || p2 == 37 => len == 15,
         // Discover
-        _ if p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6) => {
+        _ if p4 == 6011
+            || (644..=649).contains(&p3)
+            || p2 == 65
+            || (622126..=622925).contains(&p6) =>
+        {
             (16..=19).contains(&len)
         }
         // Diners Club
-        _ if (300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39 => (14..=19).contains(&len),
+        _ if (300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39 => {
+            (14..=19).contains(&len)
+        }
         // JCB
         _ if (3528..=3589).contains(&p4) => (16..=19).contains(&len),
         // UnionPay

@@ -17,7 +17,12 @@ pub(super) fn bitcoin(value: &str) -> bool {
 /// `0x` plus 40 hex digits; a mixed-case address must carry a valid EIP-55
 /// checksum (all-lower and all-upper forms carry none).
 pub(super) fn ethereum(value: &str) -> bool {
-    let Some(hex) = value.strip_prefix("0x").or_else(|| value.strip_prefix("0X")) else { return false };
+    let Some(hex) = value
+        .strip_prefix("0x")
+        .or_else(|| value.strip_prefix("0X"))
+    else {
+        return false;
+    };
     if hex.len() != 40 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return false;
     }
@@ -48,7 +53,11 @@ mod tests {
         ] {
             assert!(bitcoin(a), "{a}");
         }
-        for a in ["1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr", "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx"] {
+        for a in [
+            "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr",
+            "tb1qw508d6qejxtdg4y5r3zarvary0c5xw7kxpjzsx",
+        ] {
             assert!(!bitcoin(a), "{a}");
         }
     }

@@ -15,7 +15,8 @@ pub(super) fn ip(text: &str, start: usize, end: usize) -> bool {
     }
     let bytes = text.as_bytes();
     let dotted_before = start >= 2 && bytes[start - 1] == b'.' && bytes[start - 2].is_ascii_digit();
-    let dotted_after = bytes.get(end) == Some(&b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit);
+    let dotted_after =
+        bytes.get(end) == Some(&b'.') && bytes.get(end + 1).is_some_and(u8::is_ascii_digit);
     !dotted_before && !dotted_after
 }
 
@@ -29,14 +30,29 @@ mod tests {
 
     #[test]
     fn v4_and_v6_forms() {
-        for s in ["192.168.1.1", "8.8.8.8", "::1", "2001:db8::8a2e:370:7334", "fe80::1", "::ffff:192.0.2.1", "2001:0db8:0000:0000:0000:ff00:0042:8329"] {
+        for s in [
+            "192.168.1.1",
+            "8.8.8.8",
+            "::1",
+            "2001:db8::8a2e:370:7334",
+            "fe80::1",
+            "::ffff:192.0.2.1",
+            "2001:0db8:0000:0000:0000:ff00:0042:8329",
+        ] {
             assert!(check(s), "{s}");
         }
     }
 
     #[test]
     fn rejects_non_addresses() {
-        for s in ["256.1.1.1", "1.2.3", "::", "10:30:45", "aa:bb:cc:dd:ee:ff", "01.2.3.4"] {
+        for s in [
+            "256.1.1.1",
+            "1.2.3",
+            "::",
+            "10:30:45",
+            "aa:bb:cc:dd:ee:ff",
+            "01.2.3.4",
+        ] {
             assert!(!check(s), "{s}");
         }
         let text = "release 1.2.3.4.5";

@@ -6,15 +6,20 @@ use base64::Engine;
 /// Three dot-separated base64url segments whose header is a JSON object.
 pub(super) fn jwt(value: &str) -> bool {
     let mut segments = value.split('.');
-    let (Some(header), Some(_payload), Some(_signature), None) =
-        (segments.next(), segments.next(), segments.next(), segments.next())
-    else {
+    let (Some(header), Some(_payload), Some(_signature), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
         return false;
     };
     URL_SAFE_NO_PAD
         .decode(header.trim_end_matches('='))
         .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).ok())
+        .and_then(|bytes| {
+            serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).ok()
+        })
         .is_some()
 }
 

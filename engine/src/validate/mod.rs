@@ -87,7 +87,19 @@ impl FromStr for Validator {
 impl Validator {
     /// Every validator name, as written in rule files.
     pub const NAMES: &'static [&'static str] = &[
-        "luhn", "credit_card", "iban", "us_ssn", "us_itin", "uk_nhs", "uk_nino", "ip", "bitcoin", "ethereum", "jwt", "phone", "phone_nanp",
+        "luhn",
+        "credit_card",
+        "iban",
+        "us_ssn",
+        "us_itin",
+        "uk_nhs",
+        "uk_nino",
+        "ip",
+        "bitcoin",
+        "ethereum",
+        "jwt",
+        "phone",
+        "phone_nanp",
     ];
 
     /// Checks a matched value on its own.
@@ -122,7 +134,8 @@ fn inside_token(text: &str, start: usize, end: usize) -> bool {
     let bytes = text.as_bytes();
     let joiner = |b: u8| matches!(b, b'-' | b'.' | b'/');
     let before = start >= 2 && joiner(bytes[start - 1]) && bytes[start - 2].is_ascii_alphanumeric();
-    let after = bytes.get(end).is_some_and(|&b| joiner(b)) && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
+    let after = bytes.get(end).is_some_and(|&b| joiner(b))
+        && bytes.get(end + 1).is_some_and(u8::is_ascii_alphanumeric);
     before || after
 }
 

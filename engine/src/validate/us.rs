@@ -14,14 +14,18 @@ fn parts(value: &str) -> Option<(u32, u32, u32)> {
 /// SSA rules: area not 000, 666 or 900-999; group not 00; serial not 0000.
 /// Also rejects the two numbers famously printed in advertising.
 pub(super) fn ssn(value: &str) -> bool {
-    let Some((area, group, serial)) = parts(value) else { return false };
+    let Some((area, group, serial)) = parts(value) else {
+        return false;
+    };
     let famous = matches!((area, group, serial), (78, 5, 1120) | (219, 9, 9999));
     area != 0 && area != 666 && area < 900 && group != 0 && serial != 0 && !famous
 }
 
 /// IRS rules: area 9xx; group 50-65, 70-88, 90-92 or 94-99.
 pub(super) fn itin(value: &str) -> bool {
-    let Some((area, group, _)) = parts(value) else { return false };
+    let Some((area, group, _)) = parts(value) else {
+        return false;
+    };
     (900..=999).contains(&area) && matches!(group, 50..=65 | 70..=88 | 90..=92 | 94..=99)
 }
 
@@ -33,7 +37,15 @@ mod tests {
     fn ssn_rules() {
         assert!(ssn("536-22-1234"));
         assert!(ssn("536221234"));
-        for bad in ["000-12-3456", "666-12-3456", "912-34-5678", "536-00-1234", "536-22-0000", "078-05-1120", "12-345-678"] {
+        for bad in [
+            "000-12-3456",
+            "666-12-3456",
+            "912-34-5678",
+            "536-00-1234",
+            "536-22-0000",
+            "078-05-1120",
+            "12-345-678",
+        ] {
             assert!(!ssn(bad), "{bad}");
         }
     }
