@@ -11,11 +11,27 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::Hir;
 
 use crate::error::ErrorKind;
+use crate::trigger::{profile, Profile, TriggerBytes};
 
 /// NFA size limit for one pattern, in bytes.
 pub(crate) const PATTERN_SIZE_LIMIT: usize = 4 << 20;
 /// NFA size limit for a combined set of patterns, in bytes.
 const SET_SIZE_LIMIT: usize = 64 << 20;
+/// Lazy DFA cache per regex and thread. Large Unicode classes (the email
+/// local part) need many states; with the default 2 MiB the DFA gives up
+/// and the meta regex falls back to the PikeVM, 20x slower. The cache grows
+/// only as states are built, so small patterns never use it all.
+const DFA_CACHE_CAPACITY: usize = 32 << 20;
+
+/// Settings shared by every compiled regex. The scan already prefilters
+/// (literals, trigger bytes) and searches short windows, where a second,
+/// regex-internal prefilter only adds start-up cost.
+fn meta_config(size_limit: usize) -> meta::Config {
+    meta::Config::new()
+        .nfa_size_limit(Some(size_limit))
+        .hybrid_cache_capacity(DFA_CACHE_CAPACITY)
+        .auto_prefilter(false)
+}
 
 /// What the scan needs to know about one pattern to pick its strategy.
 pub(crate) struct PatternInfo {
@@ -27,6 +43,8 @@ pub(crate) struct PatternInfo {
     /// Lower-cased prefix literals that every match starts with, when a short
     /// list of at least two bytes each exists.
     pub prefixes: Option<Vec<Vec<u8>>>,
+    /// How matches relate to the recognizer's trigger bytes, when it has some.
+    pub trigger: Option<Profile>,
 }
 
 fn syntax_config() -> syntax::Config {
@@ -42,10 +60,13 @@ fn map_build_error(err: meta::BuildError) -> ErrorKind {
 }
 
 /// Compiles one pattern for leftmost-first search.
-pub(crate) fn compile_pattern(pattern: &str) -> Result<PatternInfo, ErrorKind> {
+pub(crate) fn compile_pattern(
+    pattern: &str,
+    trigger: Option<&TriggerBytes>,
+) -> Result<PatternInfo, ErrorKind> {
     let regex = Regex::builder()
         .syntax(syntax_config())
-        .configure(meta::Config::new().nfa_size_limit(Some(PATTERN_SIZE_LIMIT)))
+        .configure(meta_config(PATTERN_SIZE_LIMIT))
         .build(pattern)
         .map_err(map_build_error)?;
     let hir = regex_syntax::ParserBuilder::new()
@@ -60,6 +81,7 @@ pub(crate) fn compile_pattern(pattern: &str) -> Result<PatternInfo, ErrorKind> {
         value_group,
         max_len: hir.properties().maximum_len(),
         prefixes: prefix_literals(&hir),
+        trigger: trigger.map(|t| profile(&hir, t)),
         regex,
     })
 }
@@ -69,10 +91,9 @@ pub(crate) fn compile_set(patterns: &[&str]) -> Result<Regex, ErrorKind> {
     Regex::builder()
         .syntax(syntax_config())
         .configure(
-            meta::Config::new()
+            meta_config(SET_SIZE_LIMIT)
                 .match_kind(MatchKind::All)
-                .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
-                .nfa_size_limit(Some(SET_SIZE_LIMIT)),
+                .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
         )
         .build_many(patterns)
         .map_err(map_build_error)
@@ -84,10 +105,10 @@ fn prefix_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
     let mut extractor = Extractor::new();
     extractor
         .kind(ExtractKind::Prefix)
-        .limit_class(64)
+        .limit_class(5)
         .limit_repeat(8)
         .limit_literal_len(16)
-        .limit_total(1024);
+        .limit_total(1 << 14);
     let seq = extractor.extract(hir);
     let mut literals: Vec<Vec<u8>> = seq
         .literals()?
@@ -113,7 +134,7 @@ mod tests {
 
     #[test]
     fn prefixes_are_minimal_and_case_folded() {
-        let info = compile_pattern(r"(?i-u)(?:api_key|apikey|password|pass)\s*=").unwrap();
+        let info = compile_pattern(r"(?i-u)(?:api_key|apikey|password|pass)\s*=", None).unwrap();
         assert_eq!(
             info.prefixes,
             Some(vec![
@@ -122,9 +143,9 @@ mod tests {
                 b"pass".to_vec()
             ])
         );
-        assert_eq!(compile_pattern(r"[0-9]+x").unwrap().prefixes, None);
+        assert_eq!(compile_pattern(r"[0-9]+x", None).unwrap().prefixes, None);
         assert_eq!(
-            compile_pattern(r"\+\w").unwrap().prefixes,
+            compile_pattern(r"\+\w", None).unwrap().prefixes,
             None,
             "one byte is too short"
         );
@@ -132,13 +153,13 @@ mod tests {
 
     #[test]
     fn size_limit_is_reported() {
-        let err = compile_pattern(r"\w{300}{300}").err().unwrap();
+        let err = compile_pattern(r"\w{300}{300}", None).err().unwrap();
         assert!(matches!(err, ErrorKind::TooLarge { .. }), "{err:?}");
     }
 
     #[test]
     fn value_group_and_length_bound() {
-        let info = compile_pattern(r"key=(?P<value>[a-z]{4,8})").unwrap();
+        let info = compile_pattern(r"key=(?P<value>[a-z]{4,8})", None).unwrap();
         assert_eq!(info.value_group, Some(1));
         assert_eq!(info.max_len, Some(12));
     }

@@ -44,6 +44,7 @@ mod finding;
 mod redact;
 mod rules;
 mod scanner;
+mod trigger;
 mod validate;
 
 pub use entity::{EntityId, EntitySet, BUILTIN_ENTITIES};

@@ -9,15 +9,17 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternSet};
 
 use crate::automaton::{compile_pattern, compile_set};
+use crate::trigger::TriggerBytes;
 use crate::entity::{EntityId, EntitySet};
 use crate::error::{Error, ErrorKind};
 use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
 use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
 use crate::validate::{shannon_entropy, Validator};
 
-/// Longest match a literal-anchored pattern may have; longer ones are scanned
-/// whole, so that work per literal hit stays bounded.
-const MAX_ANCHORED_LEN: usize = 16 << 10;
+/// Longest match of a literal-anchored pattern: the search from each literal
+/// hit stops here, so that work per hit stays bounded. An unbounded pattern
+/// (a URL) is cut at this length.
+const MAX_ANCHORED_LEN: usize = 64 << 10;
 /// Longest match a trigger-windowed pattern may have.
 const MAX_WINDOW_RADIUS: usize = 1024;
 /// Bytes before and after a match searched for context words (Presidio
@@ -170,9 +172,33 @@ enum LiteralTarget {
 #[derive(Debug)]
 struct TriggerGroup {
     trigger: ByteSet,
-    radius: usize,
+    /// Bytes a match may start before its first trigger byte.
+    lead: usize,
+    /// Bytes a match may end after its first trigger byte.
+    reach: usize,
+    /// Regions with fewer trigger bytes than this cannot hold a match.
+    min_triggers: usize,
     set: Regex,
     patterns: Vec<u32>,
+}
+
+/// A trigger group while the scanner is being built.
+struct GroupSpec {
+    trigger: Vec<u8>,
+    lead: usize,
+    reach: usize,
+    min_triggers: usize,
+    patterns: Vec<u32>,
+}
+
+impl GroupSpec {
+    /// Widens the group's windows so that they also suit `other`.
+    fn absorb(&mut self, other: GroupSpec) {
+        self.lead = self.lead.max(other.lead);
+        self.reach = self.reach.max(other.reach);
+        self.min_triggers = self.min_triggers.min(other.min_triggers);
+        self.patterns.extend(other.patterns);
+    }
 }
 
 /// Patterns with no usable prefilter, searched over the whole text.
@@ -274,8 +300,9 @@ impl Scanner {
                 literal_targets.push(vec![target]);
             }
         };
-        // (trigger bytes, radius, pattern ids); the radius grows to the group's longest pattern.
-        let mut groups: Vec<(Vec<u8>, usize, Vec<u32>)> = Vec::new();
+        // Patterns sharing trigger bytes are searched together, over windows
+        // wide enough for the group's longest lead and reach.
+        let mut groups: Vec<GroupSpec> = Vec::new();
         let mut full: Vec<u32> = Vec::new();
         let mut pattern_sources: Vec<&str> = Vec::new();
 
@@ -296,27 +323,37 @@ impl Scanner {
                 }
                 Some(bytes) => Some(bytes.as_bytes().to_vec()),
             };
+            let trigger_bytes = trigger.as_deref().map(TriggerBytes::new);
             for (index, source) in spec.patterns.iter().enumerate() {
-                let info = compile_pattern(source).map_err(fail)?;
+                let info = compile_pattern(source, trigger_bytes.as_ref()).map_err(fail)?;
                 let id = u32::try_from(patterns.len()).expect("fewer than 2^32 patterns");
+                if info.trigger.is_some_and(|t| t.min_count == 0) {
+                    return Err(fail(ErrorKind::Invalid(format!(
+                        "pattern {index} can match without any of its trigger bytes {:?}",
+                        spec.trigger.as_deref().unwrap_or_default()
+                    ))));
+                }
                 let bounded = |limit: usize| info.max_len.filter(|&len| len <= limit);
-                match (
-                    &trigger,
-                    bounded(MAX_WINDOW_RADIUS),
-                    &info.prefixes,
-                    bounded(MAX_ANCHORED_LEN),
-                ) {
+                let window = info
+                    .trigger
+                    .and_then(|t| Some((t.lead?, t.min_count)))
+                    .zip(bounded(MAX_WINDOW_RADIUS));
+                match (&trigger, window, &info.prefixes) {
                     _ if !prefilter => full.push(id),
-                    (Some(trigger), Some(len), _, _) => {
-                        match groups.iter_mut().find(|g| g.0 == *trigger) {
-                            Some(group) => {
-                                group.1 = group.1.max(len);
-                                group.2.push(id);
-                            }
-                            None => groups.push((trigger.clone(), len, vec![id])),
+                    (Some(trigger), Some(((lead, min_count), reach)), _) => {
+                        let spec = GroupSpec {
+                            trigger: trigger.clone(),
+                            lead,
+                            reach,
+                            min_triggers: min_count,
+                            patterns: vec![id],
+                        };
+                        match groups.iter_mut().find(|g| g.trigger == *trigger) {
+                            Some(group) => group.absorb(spec),
+                            None => groups.push(spec),
                         }
                     }
-                    (_, _, Some(prefixes), Some(_)) => {
+                    (_, _, Some(prefixes)) => {
                         for prefix in prefixes {
                             add_literal(prefix.clone(), LiteralTarget::Pattern(id));
                         }
@@ -329,7 +366,7 @@ impl Scanner {
                         .map_err(|_| fail(ErrorKind::Invalid("too many patterns".into())))?,
                     regex: info.regex,
                     value_group: info.value_group,
-                    max_len: info.max_len.unwrap_or(usize::MAX),
+                    max_len: info.max_len.unwrap_or(usize::MAX).min(MAX_ANCHORED_LEN),
                 });
                 pattern_sources.push(source);
             }
@@ -401,12 +438,14 @@ impl Scanner {
         };
         let groups = groups
             .into_iter()
-            .map(|(trigger, radius, ids)| {
+            .map(|group| {
                 Ok(TriggerGroup {
-                    trigger: ByteSet::new(&trigger).kernel(kernel),
-                    radius,
-                    set: compile_set(&sources(&ids)).map_err(set_error)?,
-                    patterns: ids,
+                    trigger: ByteSet::new(&group.trigger).kernel(kernel),
+                    lead: group.lead,
+                    reach: group.reach,
+                    min_triggers: group.min_triggers,
+                    set: compile_set(&sources(&group.patterns)).map_err(set_error)?,
+                    patterns: group.patterns,
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
@@ -683,21 +722,33 @@ impl Run<'_, '_, '_> {
             return;
         }
         let bytes = self.text.as_bytes();
+        let window_end = |t: usize| (t + group.reach).min(bytes.len());
         let mut next = group.trigger.find(bytes, 0);
         while let Some(first) = next {
+            let mut end = window_end(first);
+            let mut count = 1;
+            // Merge every trigger whose window touches this one: a match lies
+            // within the window of its first trigger byte.
             let mut last = first;
-            let mut end = (first + group.radius + 1).min(bytes.len());
-            // Merge every trigger whose window touches this one.
             next = loop {
-                match group.trigger.find(bytes, last + 1) {
-                    Some(t) if t.saturating_sub(group.radius) <= end => {
-                        last = t;
-                        end = (t + group.radius + 1).min(bytes.len());
+                // Within a run of trigger bytes (the digits of a number) the
+                // next one is adjacent; the SIMD search pays off across gaps.
+                let found = if bytes.get(last + 1).is_some_and(|&b| group.trigger.contains(b)) {
+                    Some(last + 1)
+                } else {
+                    group.trigger.find(bytes, last + 1)
+                };
+                match found {
+                    Some(t) if t.saturating_sub(group.lead) <= end => {
+                        (last, end, count) = (t, window_end(t), count + 1);
                     }
                     other => break other,
                 }
             };
-            let start = floor_char_boundary(self.text, first.saturating_sub(group.radius));
+            if count < group.min_triggers {
+                continue;
+            }
+            let start = floor_char_boundary(self.text, first.saturating_sub(group.lead));
             let end = ceil_char_boundary(self.text, end);
             let input = Input::new(self.text).span(start..end);
             self.matching_patterns(&group.set, &group.patterns, set_cache, &input, scratch);

@@ -1,0 +1,42 @@
+//! Scans the generated prose corpus in a loop, for profilers:
+//! `cargo run --release -p palisade-benches --example scan_loop -- 20`
+//! then `perf record` / `valgrind --tool=callgrind` on the binary. A second
+//! argument keeps only that recognizer, to see what it costs alone.
+
+use palisade_benches::corpus;
+use palisade_engine::{ScanOptions, Scanner, ScannerBuilder};
+
+fn main() {
+    let rounds: usize = std::env::args()
+        .nth(1)
+        .map_or(20, |n| n.parse().expect("rounds"));
+    let doc = corpus::prose(42, 4 << 20);
+    let scanner = match std::env::args().nth(2) {
+        None => ScannerBuilder::new().build().expect("built-in rules"),
+        Some(keep) => {
+            let others: Vec<String> = Scanner::builtin()
+                .recognizers()
+                .map(|(id, _, _)| id)
+                .filter(|id| *id != keep)
+                .map(|id| format!("{id:?}"))
+                .collect();
+            ScannerBuilder::new()
+                .rules_toml("scan_loop", &format!("disable = [{}]", others.join(",")))
+                .and_then(|b| b.build())
+                .expect("rules")
+        }
+    };
+    let options = ScanOptions::default();
+    let (mut scratch, mut out) = (scanner.scratch(), Vec::new());
+    // Warm up: lazy DFA caches and the phone metadata fill on first use.
+    scanner.scan_with(&doc.text, &options, &mut scratch, &mut out);
+    let start = std::time::Instant::now();
+    let mut found = 0;
+    for _ in 0..rounds {
+        scanner.scan_with(&doc.text, &options, &mut scratch, &mut out);
+        found += out.len();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let mib = (doc.text.len() * rounds) as f64 / (1 << 20) as f64;
+    println!("{found} findings, {:.1} MiB/s", mib / secs);
+}
