@@ -42,7 +42,7 @@ pub(crate) struct PatternInfo {
     pub max_len: Option<usize>,
     /// Lower-cased prefix literals that every match starts with, when a short
     /// list of at least two bytes each exists.
-    pub prefixes: Option<Vec<Vec<u8>>>,
+    pub prefixes: Option<Prefixes>,
     /// How matches relate to the recognizer's trigger bytes, when it has some.
     pub trigger: Option<Profile>,
 }
@@ -99,9 +99,20 @@ pub(crate) fn compile_set(patterns: &[&str]) -> Result<Regex, ErrorKind> {
         .map_err(map_build_error)
 }
 
-/// The prefix literals of `hir`, lower-cased, deduplicated and reduced to the
-/// shortest (a literal that extends another adds nothing to a prefilter).
-fn prefix_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+/// Literals that every match of a pattern starts with.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Prefixes {
+    /// Deduplicated and reduced to the shortest: a literal that extends
+    /// another adds nothing to a prefilter.
+    pub literals: Vec<Vec<u8>>,
+    /// The pattern ignores ASCII case here, so the literals are lower-cased
+    /// and match in any case.
+    pub folded: bool,
+}
+
+/// The prefix literals of `hir`, when a short list of at least two bytes
+/// each exists.
+fn prefix_literals(hir: &Hir) -> Option<Prefixes> {
     let mut extractor = Extractor::new();
     extractor
         .kind(ExtractKind::Prefix)
@@ -110,22 +121,32 @@ fn prefix_literals(hir: &Hir) -> Option<Vec<Vec<u8>>> {
         .limit_literal_len(16)
         .limit_total(1 << 14);
     let seq = extractor.extract(hir);
-    let mut literals: Vec<Vec<u8>> = seq
-        .literals()?
-        .iter()
-        .map(|lit| lit.as_bytes().to_ascii_lowercase())
-        .collect();
+    let exact = minimal(
+        seq.literals()?
+            .iter()
+            .map(|l| l.as_bytes().to_vec())
+            .collect(),
+    );
+    let lowered = minimal(exact.iter().map(|l| l.to_ascii_lowercase()).collect());
+    // Case variants of one literal collapse when lower-cased: `(?i)pass`.
+    let folded = lowered.len() < exact.len();
+    let literals = if folded { lowered } else { exact };
+    let usable =
+        !literals.is_empty() && literals.len() <= 64 && literals.iter().all(|l| l.len() >= 2);
+    usable.then_some(Prefixes { literals, folded })
+}
+
+fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     literals.sort();
     literals.dedup();
-    let mut minimal: Vec<Vec<u8>> = Vec::new();
+    let mut out: Vec<Vec<u8>> = Vec::new();
     for lit in literals {
         // Sorted order puts a prefix right before the literals it starts.
-        if !minimal.last().is_some_and(|m| lit.starts_with(m)) {
-            minimal.push(lit);
+        if !out.last().is_some_and(|m| lit.starts_with(m)) {
+            out.push(lit);
         }
     }
-    let usable = !minimal.is_empty() && minimal.len() <= 64 && minimal.iter().all(|l| l.len() >= 2);
-    usable.then_some(minimal)
+    out
 }
 
 #[cfg(test)]
@@ -137,11 +158,20 @@ mod tests {
         let info = compile_pattern(r"(?i-u)(?:api_key|apikey|password|pass)\s*=", None).unwrap();
         assert_eq!(
             info.prefixes,
-            Some(vec![
-                b"api_key".to_vec(),
-                b"apikey".to_vec(),
-                b"pass".to_vec()
-            ])
+            Some(Prefixes {
+                literals: vec![b"api_key".to_vec(), b"apikey".to_vec(), b"pass".to_vec()],
+                folded: true
+            })
+        );
+        assert_eq!(
+            compile_pattern(r"(?:AKIA|ASIA)[A-Z0-9]{16}", None)
+                .unwrap()
+                .prefixes,
+            Some(Prefixes {
+                literals: vec![b"AKIA".to_vec(), b"ASIA".to_vec()],
+                folded: false
+            }),
+            "case-sensitive literals stay exact"
         );
         assert_eq!(compile_pattern(r"[0-9]+x", None).unwrap().prefixes, None);
         assert_eq!(

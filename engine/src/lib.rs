@@ -41,6 +41,7 @@ mod automaton;
 mod entity;
 mod error;
 mod finding;
+mod literals;
 mod redact;
 mod rules;
 mod scanner;

@@ -2,18 +2,19 @@
 
 use std::path::Path;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind as AcMatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use palisade_kernels::{ByteSet, Kernel};
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternSet};
 
 use crate::automaton::{compile_pattern, compile_set};
-use crate::trigger::TriggerBytes;
 use crate::entity::{EntityId, EntitySet};
 use crate::error::{Error, ErrorKind};
 use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
+use crate::literals::{LiteralSet, LiteralSetBuilder};
 use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
+use crate::trigger::TriggerBytes;
 use crate::validate::{shannon_entropy, Validator};
 
 /// Longest match of a literal-anchored pattern: the search from each literal
@@ -137,7 +138,6 @@ struct Rule {
     entity: EntityId,
     patterns: Vec<String>,
     keywords: Vec<String>,
-    case_sensitive: bool,
     validator: Option<(Validator, String)>,
     min_entropy: Option<f32>,
     score: f32,
@@ -230,7 +230,7 @@ pub struct Scanner {
     entities: Vec<String>,
     rules: Vec<Rule>,
     patterns: Vec<Pattern>,
-    literals: Option<(AhoCorasick, Vec<Vec<LiteralTarget>>)>,
+    literals: LiteralSet<LiteralTarget>,
     groups: Vec<TriggerGroup>,
     full: Option<FullScan>,
 }
@@ -244,6 +244,9 @@ pub struct Scratch {
     group_caches: Vec<Cache>,
     full_cache: Option<Cache>,
     which: PatternSet,
+    /// Per literal-anchored pattern, where its last match ended: a literal
+    /// hit inside it is skipped, as a leftmost-first search would.
+    resume: Vec<usize>,
 }
 
 /// The default [`ScanOptions::score_threshold`]: recognizers for weak
@@ -288,18 +291,7 @@ impl Scanner {
     fn compile(rule_set: RuleSet, prefilter: bool, kernel: Kernel) -> Result<Scanner, Error> {
         let mut rules = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
-        let mut literal_bytes: Vec<Vec<u8>> = Vec::new();
-        let mut literal_targets: Vec<Vec<LiteralTarget>> = Vec::new();
-        let mut add_literal = |bytes: Vec<u8>, target: LiteralTarget| match literal_bytes
-            .iter()
-            .position(|l| *l == bytes)
-        {
-            Some(i) => literal_targets[i].push(target),
-            None => {
-                literal_bytes.push(bytes);
-                literal_targets.push(vec![target]);
-            }
-        };
+        let mut literals = LiteralSetBuilder::new();
         // Patterns sharing trigger bytes are searched together, over windows
         // wide enough for the group's longest lead and reach.
         let mut groups: Vec<GroupSpec> = Vec::new();
@@ -354,8 +346,8 @@ impl Scanner {
                         }
                     }
                     (_, _, Some(prefixes)) => {
-                        for prefix in prefixes {
-                            add_literal(prefix.clone(), LiteralTarget::Pattern(id));
+                        for prefix in &prefixes.literals {
+                            literals.add(prefix, prefixes.folded, LiteralTarget::Pattern(id));
                         }
                     }
                     _ => full.push(id),
@@ -376,8 +368,9 @@ impl Scanner {
                 }
                 let keyword_index = u16::try_from(keyword_index)
                     .map_err(|_| fail(ErrorKind::Invalid("too many keywords".into())))?;
-                add_literal(
-                    keyword.as_bytes().to_ascii_lowercase(),
+                literals.add(
+                    keyword.as_bytes(),
+                    !spec.case_sensitive,
                     LiteralTarget::Keyword {
                         rule: rule_index,
                         keyword: keyword_index,
@@ -401,7 +394,6 @@ impl Scanner {
                 entity: EntityId(u16::try_from(entity).expect("fewer than 2^16 entity types")),
                 patterns: spec.patterns.clone(),
                 keywords: spec.keywords.clone(),
-                case_sensitive: spec.case_sensitive,
                 validator: recognizer
                     .validator
                     .map(|v| (v, spec.validator.clone().unwrap_or_default())),
@@ -415,22 +407,9 @@ impl Scanner {
         }
 
         let set_error = |kind| Error::new("built-in", None, kind);
-        let literals = if literal_bytes.is_empty() {
-            None
-        } else {
-            let ac = AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(AcMatchKind::Standard)
-                .kind(Some(AhoCorasickKind::DFA))
-                .build(&literal_bytes)
-                .or_else(|_| {
-                    AhoCorasickBuilder::new()
-                        .ascii_case_insensitive(true)
-                        .build(&literal_bytes)
-                })
-                .map_err(|e| set_error(ErrorKind::Invalid(format!("literal prefilter: {e}"))))?;
-            Some((ac, literal_targets))
-        };
+        let literals = literals
+            .build()
+            .map_err(|e| set_error(ErrorKind::Invalid(format!("literal prefilter: {e}"))))?;
         let sources = |ids: &[u32]| {
             ids.iter()
                 .map(|&id| pattern_sources[id as usize])
@@ -489,6 +468,7 @@ impl Scanner {
             group_caches: self.groups.iter().map(|g| g.set.create_cache()).collect(),
             full_cache: self.full.as_ref().map(|f| f.set.create_cache()),
             which: PatternSet::new(largest_set.unwrap_or(0)),
+            resume: vec![0; self.patterns.len()],
         }
     }
 
@@ -525,7 +505,9 @@ impl Scanner {
             group_caches,
             full_cache,
             which,
+            resume,
         } = scratch;
+        resume.fill(0);
         let mut parts = PatternScratch {
             caches: pattern_caches,
             captures,
@@ -537,7 +519,7 @@ impl Scanner {
             options,
             out,
         };
-        run.literals(&mut parts);
+        run.literals(&mut parts, resume);
         for (group, cache) in self.groups.iter().zip(group_caches.iter_mut()) {
             run.trigger_group(group, cache, &mut parts);
         }
@@ -658,54 +640,42 @@ impl Run<'_, '_, '_> {
             .is_none_or(|set| set.contains(entity))
     }
 
-    fn literals(&mut self, scratch: &mut PatternScratch<'_>) {
-        let Some((ac, targets)) = &self.scanner.literals else {
-            return;
-        };
+    fn literals(&mut self, scratch: &mut PatternScratch<'_>, resume: &mut [usize]) {
+        let scanner = self.scanner;
         let bytes = self.text.as_bytes();
-        for hit in ac.find_overlapping_iter(self.text) {
-            for &target in &targets[hit.pattern().as_usize()] {
-                match target {
-                    LiteralTarget::Pattern(id) => {
-                        let pattern = &self.scanner.patterns[id as usize];
-                        if !self.enabled(pattern.rule) {
-                            continue;
-                        }
-                        let end = hit.start().saturating_add(pattern.max_len).min(bytes.len());
-                        let input = Input::new(self.text)
-                            .span(hit.start()..end)
-                            .anchored(Anchored::Yes);
-                        if let Some(m) = pattern
-                            .regex
-                            .search_with(&mut scratch.caches[id as usize], &input)
-                        {
-                            self.candidate(
-                                id,
-                                m.start(),
-                                m.end(),
-                                scratch.caches,
-                                scratch.captures,
-                            );
-                        }
+        scanner
+            .literals
+            .for_each(bytes, |start, target| match target {
+                LiteralTarget::Pattern(id) => {
+                    let pattern = &scanner.patterns[id as usize];
+                    if start < resume[id as usize] || !self.enabled(pattern.rule) {
+                        return;
                     }
-                    LiteralTarget::Keyword { rule, keyword, len } => {
-                        let (start, end) = (hit.start(), hit.start() + len);
-                        let spec = &self.scanner.rules[rule as usize];
-                        let word_edge = |i: usize| {
-                            i == 0
-                                || i >= bytes.len()
-                                || !bytes[i].is_ascii_alphanumeric()
-                                || !bytes[i - 1].is_ascii_alphanumeric()
-                        };
-                        let exact = !spec.case_sensitive
-                            || self.text[start..end] == spec.keywords[usize::from(keyword)];
-                        if self.enabled(rule) && exact && word_edge(start) && word_edge(end) {
-                            self.accept(rule, None, Some(keyword), start, end, false);
-                        }
+                    let end = start.saturating_add(pattern.max_len).min(bytes.len());
+                    let input = Input::new(self.text)
+                        .span(start..end)
+                        .anchored(Anchored::Yes);
+                    if let Some(m) = pattern
+                        .regex
+                        .search_with(&mut scratch.caches[id as usize], &input)
+                    {
+                        resume[id as usize] = m.end();
+                        self.candidate(id, m.start(), m.end(), scratch.caches, scratch.captures);
                     }
                 }
-            }
-        }
+                LiteralTarget::Keyword { rule, keyword, len } => {
+                    let end = start + len;
+                    let word_edge = |i: usize| {
+                        i == 0
+                            || i >= bytes.len()
+                            || !bytes[i].is_ascii_alphanumeric()
+                            || !bytes[i - 1].is_ascii_alphanumeric()
+                    };
+                    if self.enabled(rule) && word_edge(start) && word_edge(end) {
+                        self.accept(rule, None, Some(keyword), start, end, false);
+                    }
+                }
+            });
     }
 
     fn trigger_group(
@@ -733,7 +703,10 @@ impl Run<'_, '_, '_> {
             next = loop {
                 // Within a run of trigger bytes (the digits of a number) the
                 // next one is adjacent; the SIMD search pays off across gaps.
-                let found = if bytes.get(last + 1).is_some_and(|&b| group.trigger.contains(b)) {
+                let found = if bytes
+                    .get(last + 1)
+                    .is_some_and(|&b| group.trigger.contains(b))
+                {
                     Some(last + 1)
                 } else {
                     group.trigger.find(bytes, last + 1)

@@ -100,19 +100,16 @@ pub(crate) fn profile(hir: &Hir, trigger: &TriggerBytes) -> Profile {
             Profile { min_count, lead }
         }
         HirKind::Alternation(alternatives) => {
-            alternatives
-                .iter()
-                .map(|alt| profile(alt, trigger))
-                .fold(
-                    Profile {
-                        min_count: usize::MAX,
-                        lead: Some(0),
-                    },
-                    |acc, p| Profile {
-                        min_count: acc.min_count.min(p.min_count),
-                        lead: acc.lead.zip(p.lead).map(|(a, b)| a.max(b)),
-                    },
-                )
+            alternatives.iter().map(|alt| profile(alt, trigger)).fold(
+                Profile {
+                    min_count: usize::MAX,
+                    lead: Some(0),
+                },
+                |acc, p| Profile {
+                    min_count: acc.min_count.min(p.min_count),
+                    lead: acc.lead.zip(p.lead).map(|(a, b)| a.max(b)),
+                },
+            )
         }
     }
 }

@@ -1,0 +1,170 @@
+//! The literal prefilter: every literal that starts a pattern match (or is a
+//! deny-list keyword), found in one pass.
+//!
+//! Case-sensitive literals (`AKIA`, `eyJ`, `ghp_`) and case-folded ones
+//! (`password`, `https://`) live in two Aho-Corasick automatons: folding
+//! everything would turn `AKIA` into "any word starting with a", which
+//! defeats the SIMD (Teddy) prefilter. Each automaton runs leftmost-first,
+//! restarting one byte after each hit, so every position where a literal
+//! starts is reported once. Literals are ordered shortest first, so the
+//! automaton reports the shortest literal at a position; the longer literals
+//! that extend it are then checked directly.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+
+/// Collects literals and what each stands for, before compiling.
+pub(crate) struct LiteralSetBuilder<T> {
+    exact: Vec<(Vec<u8>, Vec<T>)>,
+    folded: Vec<(Vec<u8>, Vec<T>)>,
+}
+
+impl<T: Copy> LiteralSetBuilder<T> {
+    pub(crate) fn new() -> Self {
+        LiteralSetBuilder {
+            exact: Vec::new(),
+            folded: Vec::new(),
+        }
+    }
+
+    /// Adds `literal` for `target`; a folded literal matches in any ASCII case.
+    pub(crate) fn add(&mut self, literal: &[u8], folded: bool, target: T) {
+        let (list, literal) = if folded {
+            (&mut self.folded, literal.to_ascii_lowercase())
+        } else {
+            (&mut self.exact, literal.to_vec())
+        };
+        match list.iter_mut().find(|(l, _)| *l == literal) {
+            Some((_, targets)) => targets.push(target),
+            None => list.push((literal, vec![target])),
+        }
+    }
+
+    pub(crate) fn build(self) -> Result<LiteralSet<T>, aho_corasick::BuildError> {
+        Ok(LiteralSet {
+            parts: [Part::new(self.exact, false)?, Part::new(self.folded, true)?]
+                .into_iter()
+                .flatten()
+                .collect(),
+        })
+    }
+}
+
+/// Compiled literals; see the module documentation.
+#[derive(Debug)]
+pub(crate) struct LiteralSet<T> {
+    parts: Vec<Part<T>>,
+}
+
+#[derive(Debug)]
+struct Part<T> {
+    automaton: AhoCorasick,
+    literals: Vec<Vec<u8>>,
+    targets: Vec<Vec<T>>,
+    /// For each literal, the longer literals that start with it.
+    extensions: Vec<Vec<usize>>,
+    folded: bool,
+}
+
+impl<T: Copy> Part<T> {
+    fn new(
+        mut entries: Vec<(Vec<u8>, Vec<T>)>,
+        folded: bool,
+    ) -> Result<Option<Part<T>>, aho_corasick::BuildError> {
+        if entries.is_empty() {
+            return Ok(None);
+        }
+        entries.sort_by_key(|(literal, _)| literal.len());
+        let (literals, targets): (Vec<Vec<u8>>, Vec<Vec<T>>) = entries.into_iter().unzip();
+        let extensions = literals
+            .iter()
+            .enumerate()
+            .map(|(i, short)| {
+                (i + 1..literals.len())
+                    .filter(|&j| literals[j].starts_with(short))
+                    .collect()
+            })
+            .collect();
+        let automaton = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(folded)
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(&literals)?;
+        Ok(Some(Part {
+            automaton,
+            literals,
+            targets,
+            extensions,
+            folded,
+        }))
+    }
+
+    fn starts_at(&self, text: &[u8], at: usize, literal: usize) -> bool {
+        let literal = &self.literals[literal];
+        text.get(at..at + literal.len()).is_some_and(|found| {
+            if self.folded {
+                found.eq_ignore_ascii_case(literal)
+            } else {
+                found == literal.as_slice()
+            }
+        })
+    }
+}
+
+impl<T: Copy> LiteralSet<T> {
+    /// Calls `visit(start, target)` for every literal occurrence in `text`,
+    /// overlapping ones included.
+    pub(crate) fn for_each(&self, text: &[u8], mut visit: impl FnMut(usize, T)) {
+        for part in &self.parts {
+            let mut at = 0;
+            while let Some(hit) = part.automaton.find(Input::new(text).span(at..text.len())) {
+                let (start, literal) = (hit.start(), hit.pattern().as_usize());
+                for &target in &part.targets[literal] {
+                    visit(start, target);
+                }
+                for &longer in &part.extensions[literal] {
+                    if part.starts_at(text, start, longer) {
+                        for &target in &part.targets[longer] {
+                            visit(start, target);
+                        }
+                    }
+                }
+                at = start + 1;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(set: &LiteralSet<u8>, text: &str) -> Vec<(usize, u8)> {
+        let mut out = Vec::new();
+        set.for_each(text.as_bytes(), |start, target| out.push((start, target)));
+        out.sort_unstable();
+        out
+    }
+
+    #[test]
+    fn overlapping_and_extending_literals_are_all_reported() {
+        let mut builder = LiteralSetBuilder::new();
+        builder.add(b"pass", true, 1);
+        builder.add(b"password", true, 2);
+        builder.add(b"word", true, 3);
+        builder.add(b"AKIA", false, 4);
+        let set = builder.build().unwrap();
+        assert_eq!(
+            hits(&set, "PassWord AKIA akia"),
+            vec![(0, 1), (0, 2), (4, 3), (9, 4)]
+        );
+        assert_eq!(hits(&set, "aaaa"), vec![]);
+    }
+
+    #[test]
+    fn one_literal_many_targets() {
+        let mut builder = LiteralSetBuilder::new();
+        builder.add(b"sk-", false, 1);
+        builder.add(b"sk-", false, 2);
+        let set = builder.build().unwrap();
+        assert_eq!(hits(&set, "x sk-sk-"), vec![(2, 1), (2, 2), (5, 1), (5, 2)]);
+    }
+}
