@@ -1,7 +1,8 @@
 //! Scans the generated prose corpus in a loop, for profilers:
 //! `cargo run --release -p palisade-benches --example scan_loop -- 20`
 //! then `perf record` / `valgrind --tool=callgrind` on the binary. A second
-//! argument keeps only that recognizer, to see what it costs alone.
+//! argument keeps only that recognizer, to see what it costs alone; with
+//! `PLAIN=1` the corpus has no hard negatives.
 
 use palisade_benches::corpus;
 use palisade_engine::{ScanOptions, Scanner, ScannerBuilder};
@@ -10,7 +11,11 @@ fn main() {
     let rounds: usize = std::env::args()
         .nth(1)
         .map_or(20, |n| n.parse().expect("rounds"));
-    let doc = corpus::prose(42, 4 << 20);
+    let doc = if std::env::var_os("PLAIN").is_some() {
+        corpus::plain_prose(42, 4 << 20)
+    } else {
+        corpus::prose(42, 4 << 20)
+    };
     let scanner = match std::env::args().nth(2) {
         None => ScannerBuilder::new().build().expect("built-in rules"),
         Some(keep) => {

@@ -162,7 +162,11 @@ fn hard_negative(rng: &mut StdRng) -> String {
     }
 }
 
-fn sentence(rng: &mut StdRng, out: &mut String) {
+/// Share of sentences carrying a hard negative (a version, timestamp, order
+/// number, UUID, hash...): number-dense text, the scan's costly case.
+const HARD_NEGATIVE_RATE: f64 = 0.35;
+
+fn sentence(rng: &mut StdRng, out: &mut String, hard_negative_rate: f64) {
     if rng.random_bool(0.1) {
         out.push_str(FOREIGN.choose(rng).expect("non-empty"));
         out.push(' ');
@@ -178,7 +182,7 @@ fn sentence(rng: &mut StdRng, out: &mut String) {
         } else {
             out.push_str(word);
         }
-        if i == n / 2 && rng.random_bool(0.35) {
+        if i == n / 2 && rng.random_bool(hard_negative_rate) {
             out.push(' ');
             out.push_str(&hard_negative(rng));
         }
@@ -516,7 +520,7 @@ pub fn labeled(seed: u64, n: usize) -> Vec<Document> {
             let items = rng.random_range(0..4);
             for _ in 0..items {
                 for _ in 0..rng.random_range(1..4) {
-                    sentence(&mut rng, &mut text);
+                    sentence(&mut rng, &mut text, HARD_NEGATIVE_RATE);
                 }
                 let (entity, value, lead) = item(&mut rng);
                 text.push_str(lead);
@@ -529,7 +533,7 @@ pub fn labeled(seed: u64, n: usize) -> Vec<Document> {
                 text.push_str(&value);
                 text.push_str(". ");
             }
-            sentence(&mut rng, &mut text);
+            sentence(&mut rng, &mut text, HARD_NEGATIVE_RATE);
             Document {
                 text: text.trim_end().to_string(),
                 labels,
@@ -539,14 +543,24 @@ pub fn labeled(seed: u64, n: usize) -> Vec<Document> {
 }
 
 /// Generates about `bytes` of prose with sparse planted items (about one per
-/// 2 KB), returned as one text with its labels.
+/// 2 KB) and a hard negative in about a third of the sentences, returned as
+/// one text with its labels.
 pub fn prose(seed: u64, bytes: usize) -> Document {
+    prose_with(seed, bytes, HARD_NEGATIVE_RATE)
+}
+
+/// Like [`prose`], without the hard negatives: ordinary text with sparse PII.
+pub fn plain_prose(seed: u64, bytes: usize) -> Document {
+    prose_with(seed, bytes, 0.0)
+}
+
+fn prose_with(seed: u64, bytes: usize, hard_negative_rate: f64) -> Document {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut text = String::with_capacity(bytes + 4096);
     let mut labels = Vec::new();
     let mut next_item = rng.random_range(1000..3000);
     while text.len() < bytes {
-        sentence(&mut rng, &mut text);
+        sentence(&mut rng, &mut text, hard_negative_rate);
         if text.len() >= next_item {
             let (entity, value, lead) = item(&mut rng);
             text.push_str(lead);

@@ -119,7 +119,7 @@ fn prefix_literals(hir: &Hir) -> Option<Prefixes> {
         .limit_class(5)
         .limit_repeat(8)
         .limit_literal_len(16)
-        .limit_total(1 << 14);
+        .limit_total(1 << 16);
     let seq = extractor.extract(hir);
     let exact = minimal(
         seq.literals()?
@@ -128,8 +128,9 @@ fn prefix_literals(hir: &Hir) -> Option<Prefixes> {
             .collect(),
     );
     let lowered = minimal(exact.iter().map(|l| l.to_ascii_lowercase()).collect());
-    // Case variants of one literal collapse when lower-cased: `(?i)pass`.
-    let folded = lowered.len() < exact.len();
+    // The exact list is complete (it spells out every case variant), but
+    // `(?i)password` has 256 of them: then one folded literal is better.
+    let folded = exact.len() > 64 || exact.len() > 4 * lowered.len();
     let literals = if folded { lowered } else { exact };
     let usable =
         !literals.is_empty() && literals.len() <= 64 && literals.iter().all(|l| l.len() >= 2);

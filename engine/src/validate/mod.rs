@@ -77,8 +77,14 @@ impl FromStr for Validator {
             "bitcoin" => Validator::Bitcoin,
             "ethereum" => Validator::Ethereum,
             "jwt" => Validator::Jwt,
-            "phone" => Validator::Phone,
-            "phone_nanp" => Validator::PhoneNanp,
+            "phone" | "phone_nanp" => {
+                phone::prepare();
+                if name == "phone" {
+                    Validator::Phone
+                } else {
+                    Validator::PhoneNanp
+                }
+            }
             _ => return Err(()),
         })
     }

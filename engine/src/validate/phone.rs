@@ -1,7 +1,26 @@
 //! Phone numbers, validated against libphonenumber's metadata (the
 //! `phonenumber` crate), since number plans are too irregular for a regex.
 
+use std::sync::{Once, PoisonError};
+
 use phonenumber::country::Id;
+use regex_cache::RegexCache;
+
+/// Compiled regexes kept by libphonenumber's metadata. Its default of 100 is
+/// smaller than the working set of the regions tried, so regexes were
+/// evicted and recompiled on every few candidates.
+const REGEX_CACHE_CAPACITY: usize = 4096;
+
+/// Loads the metadata and widens its regex cache, once, when a scanner that
+/// validates phones is built rather than on the first candidate.
+pub(super) fn prepare() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let cache = phonenumber::metadata::DATABASE.cache();
+        *cache.lock().unwrap_or_else(PoisonError::into_inner) =
+            RegexCache::new(REGEX_CACHE_CAPACITY);
+    });
+}
 
 /// Regions tried, in order, for numbers written without a country code.
 const NATIONAL_REGIONS: &[Id] = &[
