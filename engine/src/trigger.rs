@@ -40,7 +40,6 @@ pub(crate) struct Profile {
 
 /// Analyzes `hir` for `trigger`; the result is an upper bound for `lead` and
 /// a lower bound for `min_count`, so windows built from it never miss a match.
-
 pub(crate) fn profile(hir: &Hir, trigger: &TriggerBytes) -> Profile {
     let max_len = hir.properties().maximum_len();
     match hir.kind() {
