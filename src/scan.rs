@@ -4,11 +4,12 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::process::ExitCode;
+use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use palisade_engine::{Finding, Redactor, ScanOptions, Scanner, ScannerBuilder};
+use palisade_engine::{Finding, Redactor, ScanOptions, Scanner, ScannerBuilder, Scratch};
 use rayon::prelude::*;
 
 use crate::cli::{Format, ScanArgs};
@@ -75,9 +76,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         options.entities = Some(set);
     }
     let redactor = build_redactor(&args, &scanner)?;
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.unwrap_or(0))
-        .build()?;
+    let workers = Workers::new(&scanner, args.threads.unwrap_or(0))?;
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::with_capacity(
@@ -126,7 +125,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             source,
             &job,
             &args,
-            &pool,
+            &workers,
             &mut out,
             &mut summary,
             &progress,
@@ -164,13 +163,56 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
         .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
 }
 
+/// The thread pool, with each thread's scan scratch. The scratch lives as
+/// long as the run: it holds the lazy DFA caches, which are slow to fill and
+/// must not start empty with every batch.
+struct Workers {
+    pool: rayon::ThreadPool,
+    scratch: Vec<Mutex<(Scratch, Vec<Finding>)>>,
+}
+
+impl Workers {
+    /// `threads` 0 means one per core.
+    fn new(scanner: &Scanner, threads: usize) -> Result<Workers> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()?;
+        let scratch = (0..pool.current_num_threads())
+            .map(|_| Mutex::new((scanner.scratch(), Vec::new())))
+            .collect();
+        Ok(Workers { pool, scratch })
+    }
+
+    /// `f` over `items` in parallel, results in order.
+    fn map<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        f: impl Fn(&T, &mut Scratch, &mut Vec<Finding>) -> R + Sync,
+    ) -> Vec<R> {
+        self.pool.install(|| {
+            items
+                .par_iter()
+                .map(|item| {
+                    let thread = rayon::current_thread_index().expect("runs on the pool");
+                    // Each thread takes only its own slot: never contended.
+                    let mut slot = self.scratch[thread]
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
+                    let (scratch, findings) = &mut *slot;
+                    f(item, scratch, findings)
+                })
+                .collect()
+        })
+    }
+}
+
 /// Reads batches on a helper thread (so I/O and decompression overlap the
 /// scan), scans each batch in parallel, writes it in order.
 fn scan_source(
     source: &Source,
     job: &Job<'_>,
     args: &ScanArgs,
-    pool: &rayon::ThreadPool,
+    workers: &Workers,
     out: &mut dyn Write,
     summary: &mut Summary,
     progress: &ProgressBar,
@@ -198,14 +240,8 @@ fn scan_source(
             if batch.is_empty() {
                 break;
             }
-            let outcomes: Vec<_> = pool.install(|| {
-                batch
-                    .par_iter()
-                    .map_init(
-                        || (job.scanner.scratch(), Vec::<Finding>::new()),
-                        |(scratch, findings), raw| job.process(raw, scratch, findings),
-                    )
-                    .collect()
+            let outcomes = workers.map(&batch, |raw, scratch, findings| {
+                job.process(raw, scratch, findings)
             });
             for (raw, outcome) in batch.iter().zip(&outcomes) {
                 let Some(line) = &outcome.line else {

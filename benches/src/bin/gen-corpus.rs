@@ -1,16 +1,66 @@
-//! Writes the labeled corpus the engine's quality test reads:
-//! `cargo run -p palisade-benches --bin gen-corpus -- testdata/corpus/labeled.jsonl`
+//! Writes generated corpora as JSONL (`{"text": ..., "labels": [...]}` per line).
+//!
+//! - the labeled corpus the engine's quality test reads:
+//!   `cargo run -p palisade-benches --bin gen-corpus -- labeled testdata/corpus/labeled.jsonl`
+//! - a large prose corpus for throughput runs of `palisade scan`, in documents
+//!   of about 2 KB with sparse PII (about one item per document):
+//!   `cargo run --release -p palisade-benches --bin gen-corpus -- prose /tmp/prose.jsonl 1G`
 
-use std::io::Write;
+use std::io::{BufWriter, Write};
 
-fn main() -> std::io::Result<()> {
-    let path = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "testdata/corpus/labeled.jsonl".to_string());
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
-    for doc in palisade_benches::corpus::labeled(20261122, 2000) {
+const USAGE: &str = "usage: gen-corpus labeled OUT | gen-corpus prose OUT SIZE (e.g. 512M, 1G)";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["labeled", out] => write(
+            out,
+            palisade_benches::corpus::labeled(20261122, 2000).into_iter(),
+        ),
+        ["prose", out, size] => match parse_size(size) {
+            Some(bytes) => write(out, prose_documents(bytes)),
+            None => Err(format!("bad size '{size}'; {USAGE}").into()),
+        },
+        _ => Err(USAGE.into()),
+    };
+    if let Err(e) = result {
+        eprintln!("gen-corpus: {e}");
+        std::process::exit(2);
+    }
+}
+
+/// Documents of about 2 KB until `bytes` of text, each from its own seed.
+fn prose_documents(bytes: u64) -> impl Iterator<Item = palisade_benches::corpus::Document> {
+    let mut written = 0u64;
+    (0u64..)
+        .map(|seed| palisade_benches::corpus::prose(seed, 2048))
+        .take_while(move |doc| {
+            let more = written < bytes;
+            written += doc.text.len() as u64;
+            more
+        })
+}
+
+fn write(
+    path: &str,
+    docs: impl Iterator<Item = palisade_benches::corpus::Document>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut out = BufWriter::new(std::fs::File::create(path)?);
+    for doc in docs {
         serde_json::to_writer(&mut out, &doc)?;
         out.write_all(b"\n")?;
     }
-    out.flush()
+    out.flush()?;
+    Ok(())
+}
+
+/// `1048576`, `64K`, `512M` or `1G` (binary units).
+fn parse_size(size: &str) -> Option<u64> {
+    let (digits, shift) = match size.as_bytes().last()? {
+        b'K' | b'k' => (&size[..size.len() - 1], 10),
+        b'M' | b'm' => (&size[..size.len() - 1], 20),
+        b'G' | b'g' => (&size[..size.len() - 1], 30),
+        _ => (size, 0),
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1 << shift)
 }
