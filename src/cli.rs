@@ -19,6 +19,63 @@ pub enum Command {
     /// Exit status: 0 success, 1 findings with --fail-on-findings, 2 usage,
     /// config or input error (a malformed record is an error only with --strict).
     Scan(ScanArgs),
+    /// Measure throughput: `palisade bench scan`.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Engine throughput over a corpus in memory, per thread count, and the
+    /// cost of each recognizer.
+    Scan(BenchScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchScanArgs {
+    /// Corpus file (JSONL or text, gz/zst allowed); or use --generate.
+    #[arg(required_unless_present = "generate", conflicts_with = "generate")]
+    pub corpus: Option<PathBuf>,
+
+    /// Generate this much prose with sparse PII instead (e.g. 64M, 1G).
+    #[arg(long, value_name = "SIZE")]
+    pub generate: Option<String>,
+
+    /// Seed of the generated corpus.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+
+    /// Corpus format.
+    #[arg(long, value_enum, default_value_t = Format::Auto)]
+    pub format: Format,
+
+    /// JSON field holding the text; dots address nested fields.
+    #[arg(long, default_value = "text")]
+    pub text_field: String,
+
+    /// Thread counts to measure, comma-separated (default: 1, 2, 4, ... all cores).
+    #[arg(long, value_delimiter = ',')]
+    pub threads: Option<Vec<usize>>,
+
+    /// Timed runs per thread count; the median is reported.
+    #[arg(long, default_value_t = 3)]
+    pub runs: usize,
+
+    /// Time reading and parsing the corpus file too, not only the scan.
+    #[arg(long)]
+    pub include_io: bool,
+
+    /// Also time each recognizer alone (one thread) and report its share.
+    #[arg(long)]
+    pub per_recognizer: bool,
+
+    /// Rule files, as for `palisade scan`.
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -4,11 +4,13 @@
 //! `palisade-engine`. Exit codes: 0 success, 1 findings with
 //! `--fail-on-findings`, 2 usage, configuration or input error.
 
+mod bench;
 mod cli;
 mod input;
 mod record;
 mod scan;
 mod summary;
+mod workers;
 
 use std::process::ExitCode;
 
@@ -18,6 +20,9 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Scan(args) => scan::run(args),
+        cli::Command::Bench(cli::BenchCommand::Scan(args)) => {
+            bench::run(args).map(|()| ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

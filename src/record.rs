@@ -56,7 +56,7 @@ struct OutRecord<'a> {
     error: Option<&'a str>,
 }
 
-fn get_path<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
+pub fn get_path<'v>(value: &'v Value, path: &[&str]) -> Option<&'v Value> {
     path.iter().try_fold(value, |v, key| v.get(key))
 }
 

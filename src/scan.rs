@@ -3,26 +3,31 @@
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use palisade_engine::{Finding, Redactor, ScanOptions, Scanner, ScannerBuilder, Scratch};
-use rayon::prelude::*;
+use palisade_engine::{Redactor, ScanOptions, Scanner, ScannerBuilder};
 
 use crate::cli::{Format, ScanArgs};
 use crate::input::{expand, RawRecord, RecordReader, Source};
 use crate::record::Job;
 use crate::summary::Summary;
+use crate::workers::Workers;
 
-fn build_scanner(args: &ScanArgs) -> Result<Scanner> {
+/// The built-in rules plus `rules` files, in order.
+pub fn scanner_builder(rules: &[PathBuf]) -> Result<ScannerBuilder> {
     let mut builder = ScannerBuilder::new();
-    for path in &args.rules {
+    for path in rules {
         builder = builder.rules_file(path)?;
     }
-    Ok(builder.build()?)
+    Ok(builder)
+}
+
+pub fn build_scanner(rules: &[PathBuf]) -> Result<Scanner> {
+    Ok(scanner_builder(rules)?.build()?)
 }
 
 fn build_redactor(args: &ScanArgs, scanner: &Scanner) -> Result<Option<Redactor>> {
@@ -59,7 +64,7 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
     if args.whole_file && args.format == Format::Jsonl {
         bail!("--whole-file applies to --format text");
     }
-    let scanner = build_scanner(&args)?;
+    let scanner = build_scanner(&args.rules)?;
     let mut options = ScanOptions {
         score_threshold: args.score_threshold,
         ..ScanOptions::default()
@@ -154,56 +159,13 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
 }
 
 /// `meta.body` addresses field `body` of object `meta`.
-fn field_path(path: &str) -> Vec<&str> {
+pub fn field_path(path: &str) -> Vec<&str> {
     path.split('.').collect()
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.downcast_ref::<io::Error>()
         .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
-}
-
-/// The thread pool, with each thread's scan scratch. The scratch lives as
-/// long as the run: it holds the lazy DFA caches, which are slow to fill and
-/// must not start empty with every batch.
-struct Workers {
-    pool: rayon::ThreadPool,
-    scratch: Vec<Mutex<(Scratch, Vec<Finding>)>>,
-}
-
-impl Workers {
-    /// `threads` 0 means one per core.
-    fn new(scanner: &Scanner, threads: usize) -> Result<Workers> {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()?;
-        let scratch = (0..pool.current_num_threads())
-            .map(|_| Mutex::new((scanner.scratch(), Vec::new())))
-            .collect();
-        Ok(Workers { pool, scratch })
-    }
-
-    /// `f` over `items` in parallel, results in order.
-    fn map<T: Sync, R: Send>(
-        &self,
-        items: &[T],
-        f: impl Fn(&T, &mut Scratch, &mut Vec<Finding>) -> R + Sync,
-    ) -> Vec<R> {
-        self.pool.install(|| {
-            items
-                .par_iter()
-                .map(|item| {
-                    let thread = rayon::current_thread_index().expect("runs on the pool");
-                    // Each thread takes only its own slot: never contended.
-                    let mut slot = self.scratch[thread]
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner);
-                    let (scratch, findings) = &mut *slot;
-                    f(item, scratch, findings)
-                })
-                .collect()
-        })
-    }
 }
 
 /// Reads batches on a helper thread (so I/O and decompression overlap the

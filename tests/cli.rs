@@ -321,3 +321,51 @@ fn operators_file_masks_and_pseudonymizes_deterministically() {
     assert_eq!(code, 2);
     assert!(stderr.contains("EMAIL"), "{stderr}");
 }
+
+#[test]
+fn bench_scan_reports_throughput_per_thread_count_and_per_recognizer() {
+    let out = palisade()
+        .args(["bench", "scan", "--generate", "128K", "--threads", "1,2"])
+        .args(["--runs", "1", "--per-recognizer", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["bytes"].as_u64().unwrap() >= 128 << 10);
+    assert!(
+        report["findings"].as_u64().unwrap() > 0,
+        "sparse PII is planted"
+    );
+    let threads: Vec<u64> = report["threads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["threads"].as_u64().unwrap())
+        .collect();
+    assert_eq!(threads, [1, 2]);
+    assert!(report["threads"][0]["mb_per_s"].as_f64().unwrap() > 0.0);
+    let recognizers = report["recognizers"].as_array().unwrap();
+    let scan_ids = palisade_engine::Scanner::builtin().recognizers().count();
+    assert_eq!(recognizers.len(), scan_ids, "every recognizer is timed");
+    let shares: f64 = recognizers
+        .iter()
+        .map(|r| r["share"].as_f64().unwrap())
+        .sum();
+    assert!((shares - 1.0).abs() < 1e-6, "shares sum to one: {shares}");
+}
+
+#[test]
+fn bench_scan_rejects_a_malformed_corpus_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("c.jsonl");
+    write(&corpus, b"{\"text\": \"a@b.co\"}\n{\"text\": \n");
+    let (code, _, stderr) = run(palisade()
+        .args(["bench", "scan", "--threads", "1", "--runs", "1"])
+        .arg(&corpus));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("c.jsonl:2: malformed JSON"), "{stderr}");
+}

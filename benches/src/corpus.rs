@@ -549,6 +549,20 @@ pub fn prose(seed: u64, bytes: usize) -> Document {
     prose_with(seed, bytes, HARD_NEGATIVE_RATE)
 }
 
+/// Documents of about 2 KB of [`prose`] (so about half carry a planted item)
+/// until `bytes` of text: a corpus for throughput runs. Each document has its
+/// own seed derived from `seed`, so the corpus is the same on every machine.
+pub fn prose_documents(seed: u64, bytes: u64) -> impl Iterator<Item = Document> {
+    let mut written = 0u64;
+    (0u64..)
+        .map(move |i| prose(seed.wrapping_mul(1 << 32).wrapping_add(i), 2048))
+        .take_while(move |doc| {
+            let more = written < bytes;
+            written += doc.text.len() as u64;
+            more
+        })
+}
+
 /// Like [`prose`], without the hard negatives: ordinary text with sparse PII.
 pub fn plain_prose(seed: u64, bytes: usize) -> Document {
     prose_with(seed, bytes, 0.0)

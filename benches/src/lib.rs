@@ -7,3 +7,20 @@
 #![deny(missing_docs)]
 
 pub mod corpus;
+
+/// Parses a size such as `1048576`, `64K`, `512M` or `1G` (binary units).
+///
+/// ```
+/// assert_eq!(palisade_benches::parse_size("64K"), Some(65536));
+/// assert_eq!(palisade_benches::parse_size("1G"), Some(1 << 30));
+/// assert_eq!(palisade_benches::parse_size("lots"), None);
+/// ```
+pub fn parse_size(size: &str) -> Option<u64> {
+    let (digits, shift) = match size.as_bytes().last()? {
+        b'K' | b'k' => (&size[..size.len() - 1], 10),
+        b'M' | b'm' => (&size[..size.len() - 1], 20),
+        b'G' | b'g' => (&size[..size.len() - 1], 30),
+        _ => (size, 0),
+    };
+    digits.parse::<u64>().ok()?.checked_mul(1 << shift)
+}

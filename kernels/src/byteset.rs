@@ -82,7 +82,7 @@ impl ByteSet {
             return None;
         }
         #[cfg(target_arch = "x86_64")]
-        if self.kernel == Kernel::Auto && self.ascii_only && std::is_x86_feature_detected!("avx2") {
+        if self.kernel == Kernel::Auto && self.ascii_only && has_avx2() {
             // SAFETY: AVX2 support was just checked.
             return unsafe { self.find_avx2(haystack, at) };
         }
@@ -129,6 +129,11 @@ impl ByteSet {
         }
         self.find_scalar(haystack, i)
     }
+}
+
+/// Whether this CPU runs the AVX2 kernels.
+pub(crate) fn has_avx2() -> bool {
+    std::is_x86_feature_detected!("avx2")
 }
 
 #[cfg(test)]

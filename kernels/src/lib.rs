@@ -29,6 +29,19 @@ mod byteset;
 
 pub use byteset::{ByteSet, Kernel};
 
+/// The SIMD level the kernels use on this CPU, for benchmark reports.
+///
+/// ```
+/// assert!(["avx2", "scalar"].contains(&palisade_kernels::simd_level()));
+/// ```
+pub fn simd_level() -> &'static str {
+    if byteset::has_avx2() {
+        "avx2"
+    } else {
+        "scalar"
+    }
+}
+
 /// Counts the Unicode code points in `bytes`, which must be valid UTF-8 (any
 /// byte slice of a `str` cut at char boundaries).
 ///

@@ -17,8 +17,8 @@ fn main() {
             out,
             palisade_benches::corpus::labeled(20261122, 2000).into_iter(),
         ),
-        ["prose", out, size] => match parse_size(size) {
-            Some(bytes) => write(out, prose_documents(bytes)),
+        ["prose", out, size] => match palisade_benches::parse_size(size) {
+            Some(bytes) => write(out, palisade_benches::corpus::prose_documents(0, bytes)),
             None => Err(format!("bad size '{size}'; {USAGE}").into()),
         },
         _ => Err(USAGE.into()),
@@ -27,18 +27,6 @@ fn main() {
         eprintln!("gen-corpus: {e}");
         std::process::exit(2);
     }
-}
-
-/// Documents of about 2 KB until `bytes` of text, each from its own seed.
-fn prose_documents(bytes: u64) -> impl Iterator<Item = palisade_benches::corpus::Document> {
-    let mut written = 0u64;
-    (0u64..)
-        .map(|seed| palisade_benches::corpus::prose(seed, 2048))
-        .take_while(move |doc| {
-            let more = written < bytes;
-            written += doc.text.len() as u64;
-            more
-        })
 }
 
 fn write(
@@ -52,15 +40,4 @@ fn write(
     }
     out.flush()?;
     Ok(())
-}
-
-/// `1048576`, `64K`, `512M` or `1G` (binary units).
-fn parse_size(size: &str) -> Option<u64> {
-    let (digits, shift) = match size.as_bytes().last()? {
-        b'K' | b'k' => (&size[..size.len() - 1], 10),
-        b'M' | b'm' => (&size[..size.len() - 1], 20),
-        b'G' | b'g' => (&size[..size.len() - 1], 30),
-        _ => (size, 0),
-    };
-    digits.parse::<u64>().ok()?.checked_mul(1 << shift)
 }
