@@ -522,16 +522,7 @@ pub fn labeled(seed: u64, n: usize) -> Vec<Document> {
                 for _ in 0..rng.random_range(1..4) {
                     sentence(&mut rng, &mut text, HARD_NEGATIVE_RATE);
                 }
-                let (entity, value, lead) = item(&mut rng);
-                text.push_str(lead);
-                text.push(' ');
-                labels.push(Label {
-                    entity: entity.to_string(),
-                    start: text.len(),
-                    end: text.len() + value.len(),
-                });
-                text.push_str(&value);
-                text.push_str(". ");
+                plant(&mut rng, &mut text, &mut labels);
             }
             sentence(&mut rng, &mut text, HARD_NEGATIVE_RATE);
             Document {
@@ -568,6 +559,20 @@ pub fn plain_prose(seed: u64, bytes: usize) -> Document {
     prose_with(seed, bytes, 0.0)
 }
 
+/// Appends one random item with its lead-in words, and its label.
+fn plant(rng: &mut StdRng, text: &mut String, labels: &mut Vec<Label>) {
+    let (entity, value, lead) = item(rng);
+    text.push_str(lead);
+    text.push(' ');
+    labels.push(Label {
+        entity: entity.to_string(),
+        start: text.len(),
+        end: text.len() + value.len(),
+    });
+    text.push_str(&value);
+    text.push_str(". ");
+}
+
 fn prose_with(seed: u64, bytes: usize, hard_negative_rate: f64) -> Document {
     let mut rng = StdRng::seed_from_u64(seed);
     let mut text = String::with_capacity(bytes + 4096);
@@ -576,16 +581,7 @@ fn prose_with(seed: u64, bytes: usize, hard_negative_rate: f64) -> Document {
     while text.len() < bytes {
         sentence(&mut rng, &mut text, hard_negative_rate);
         if text.len() >= next_item {
-            let (entity, value, lead) = item(&mut rng);
-            text.push_str(lead);
-            text.push(' ');
-            labels.push(Label {
-                entity: entity.to_string(),
-                start: text.len(),
-                end: text.len() + value.len(),
-            });
-            text.push_str(&value);
-            text.push_str(". ");
+            plant(&mut rng, &mut text, &mut labels);
             next_item = text.len() + rng.random_range(1000..3000);
         }
     }
