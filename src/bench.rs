@@ -215,7 +215,7 @@ fn only_recognizer(rules: &[PathBuf], scanner: &Scanner, keep: &str) -> Result<S
         .recognizers()
         .map(|(id, _, _)| id)
         .filter(|&id| id != keep)
-        .map(|id| format!("{id:?}"))
+        .map(|id| toml::Value::String(id.to_string()).to_string())
         .collect();
     Ok(scanner_builder(rules)?
         .rules_toml("bench", &format!("disable = [{}]", others.join(", ")))?
@@ -322,7 +322,12 @@ fn print_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         "\n{:>7}  {:>10}  {:>10}  {:>12}  {:>8}",
         "threads", "MB/s", "best MB/s", "docs/s", "speed-up"
     )?;
-    let base = report.threads.first().map_or(1.0, |t| t.mb_per_s);
+    // Speed-up against the fewest threads measured, whatever the order given.
+    let base = report
+        .threads
+        .iter()
+        .min_by_key(|t| t.threads)
+        .map_or(1.0, |t| t.mb_per_s);
     for t in &report.threads {
         writeln!(
             out,

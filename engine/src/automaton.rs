@@ -40,8 +40,8 @@ pub(crate) struct PatternInfo {
     pub value_group: Option<usize>,
     /// The longest match in bytes, when bounded.
     pub max_len: Option<usize>,
-    /// Lower-cased prefix literals that every match starts with, when a short
-    /// list of at least two bytes each exists.
+    /// Prefix literals that every match starts with, when a short list of at
+    /// least two bytes each exists.
     pub prefixes: Option<Prefixes>,
     /// How matches relate to the recognizer's trigger bytes, when it has some.
     pub trigger: Option<Profile>,

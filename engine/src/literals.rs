@@ -10,33 +10,33 @@
 //! automaton reports the shortest literal at a position; the longer literals
 //! that extend it are then checked directly.
 
+use std::collections::HashMap;
+
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
-/// Collects literals and what each stands for, before compiling.
+/// Collects literals and what each stands for, before compiling. Deny-lists
+/// can hold many thousands of keywords, so nothing here is quadratic.
 pub(crate) struct LiteralSetBuilder<T> {
-    exact: Vec<(Vec<u8>, Vec<T>)>,
-    folded: Vec<(Vec<u8>, Vec<T>)>,
+    exact: HashMap<Vec<u8>, Vec<T>>,
+    folded: HashMap<Vec<u8>, Vec<T>>,
 }
 
 impl<T: Copy> LiteralSetBuilder<T> {
     pub(crate) fn new() -> Self {
         LiteralSetBuilder {
-            exact: Vec::new(),
-            folded: Vec::new(),
+            exact: HashMap::new(),
+            folded: HashMap::new(),
         }
     }
 
     /// Adds `literal` for `target`; a folded literal matches in any ASCII case.
     pub(crate) fn add(&mut self, literal: &[u8], folded: bool, target: T) {
-        let (list, literal) = if folded {
+        let (map, literal) = if folded {
             (&mut self.folded, literal.to_ascii_lowercase())
         } else {
             (&mut self.exact, literal.to_vec())
         };
-        match list.iter_mut().find(|(l, _)| *l == literal) {
-            Some((_, targets)) => targets.push(target),
-            None => list.push((literal, vec![target])),
-        }
+        map.entry(literal).or_default().push(target);
     }
 
     pub(crate) fn build(self) -> Result<LiteralSet<T>, aho_corasick::BuildError> {
@@ -67,23 +67,32 @@ struct Part<T> {
 
 impl<T: Copy> Part<T> {
     fn new(
-        mut entries: Vec<(Vec<u8>, Vec<T>)>,
+        entries: HashMap<Vec<u8>, Vec<T>>,
         folded: bool,
     ) -> Result<Option<Part<T>>, aho_corasick::BuildError> {
         if entries.is_empty() {
             return Ok(None);
         }
-        entries.sort_by_key(|(literal, _)| literal.len());
+        let mut entries: Vec<(Vec<u8>, Vec<T>)> = entries.into_iter().collect();
+        // Shortest first (the automaton prefers earlier literals), then in
+        // byte order so that builds are deterministic.
+        entries.sort_by(|(a, _), (b, _)| a.len().cmp(&b.len()).then_with(|| a.cmp(b)));
         let (literals, targets): (Vec<Vec<u8>>, Vec<Vec<T>>) = entries.into_iter().unzip();
-        let extensions = literals
+        let index: HashMap<&[u8], usize> = literals
             .iter()
             .enumerate()
-            .map(|(i, short)| {
-                (i + 1..literals.len())
-                    .filter(|&j| literals[j].starts_with(short))
-                    .collect()
-            })
+            .map(|(i, l)| (l.as_slice(), i))
             .collect();
+        // Each literal is an extension of every shorter literal that is one
+        // of its prefixes: one lookup per prefix length.
+        let mut extensions = vec![Vec::new(); literals.len()];
+        for (i, literal) in literals.iter().enumerate() {
+            for len in 1..literal.len() {
+                if let Some(&shorter) = index.get(&literal[..len]) {
+                    extensions[shorter].push(i);
+                }
+            }
+        }
         let automaton = AhoCorasickBuilder::new()
             .ascii_case_insensitive(folded)
             .match_kind(MatchKind::LeftmostFirst)

@@ -167,8 +167,8 @@ enum LiteralTarget {
     Keyword { rule: u32, keyword: u16, len: usize },
 }
 
-/// Patterns whose every match contains a byte of `trigger`: only windows of
-/// `radius` bytes around such bytes are searched.
+/// Patterns whose every match contains a byte of `trigger`: only the window
+/// `[t - lead, t + reach)` around each such byte `t` is searched.
 #[derive(Debug)]
 struct TriggerGroup {
     trigger: ByteSet,
@@ -406,10 +406,28 @@ impl Scanner {
             });
         }
 
-        let set_error = |kind| Error::new("built-in", None, kind);
-        let literals = literals
-            .build()
-            .map_err(|e| set_error(ErrorKind::Invalid(format!("literal prefilter: {e}"))))?;
+        // A combined automaton that fails names every recognizer in it and
+        // the files they come from.
+        let set_error = |ids: &[u32]| {
+            let mut origins: Vec<&str> = Vec::new();
+            let mut names: Vec<&str> = Vec::new();
+            for &id in ids {
+                let rule = patterns[id as usize].rule as usize;
+                let origin = rule_set.recognizers[rule].origin.as_str();
+                if !origins.contains(&origin) {
+                    origins.push(origin);
+                }
+                if !names.contains(&rules[rule].id.as_str()) {
+                    names.push(&rules[rule].id);
+                }
+            }
+            let (origins, names) = (origins.join(", "), names.join(", "));
+            move |kind| Error::new(&origins, Some(&names), kind)
+        };
+        let literals = literals.build().map_err(|e| {
+            let all: Vec<u32> = (0..patterns.len() as u32).collect();
+            set_error(&all)(ErrorKind::Invalid(format!("literal prefilter: {e}")))
+        })?;
         let sources = |ids: &[u32]| {
             ids.iter()
                 .map(|&id| pattern_sources[id as usize])
@@ -423,7 +441,8 @@ impl Scanner {
                     lead: group.lead,
                     reach: group.reach,
                     min_triggers: group.min_triggers,
-                    set: compile_set(&sources(&group.patterns)).map_err(set_error)?,
+                    set: compile_set(&sources(&group.patterns))
+                        .map_err(set_error(&group.patterns))?,
                     patterns: group.patterns,
                 })
             })
@@ -432,7 +451,7 @@ impl Scanner {
             None
         } else {
             Some(FullScan {
-                set: compile_set(&sources(&full)).map_err(set_error)?,
+                set: compile_set(&sources(&full)).map_err(set_error(&full))?,
                 patterns: full,
             })
         };
@@ -489,8 +508,13 @@ impl Scanner {
         out
     }
 
-    /// Scans `text` into `out` (cleared first), reusing `scratch`. Findings
-    /// come sorted by position, overlaps resolved.
+    /// Scans `text` into `out` (cleared first), reusing `scratch`, which must
+    /// come from this scanner's [`Scanner::scratch`]. Findings come sorted by
+    /// position, overlaps resolved.
+    ///
+    /// # Panics
+    ///
+    /// When `scratch` was made by another scanner.
     pub fn scan_with(
         &self,
         text: &str,
@@ -498,6 +522,11 @@ impl Scanner {
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
+        assert_eq!(
+            scratch.resume.len(),
+            self.patterns.len(),
+            "Scratch made by another Scanner"
+        );
         out.clear();
         let Scratch {
             pattern_caches,
@@ -665,13 +694,9 @@ impl Run<'_, '_, '_> {
                 }
                 LiteralTarget::Keyword { rule, keyword, len } => {
                     let end = start + len;
-                    let word_edge = |i: usize| {
-                        i == 0
-                            || i >= bytes.len()
-                            || !bytes[i].is_ascii_alphanumeric()
-                            || !bytes[i - 1].is_ascii_alphanumeric()
-                    };
-                    if self.enabled(rule) && word_edge(start) && word_edge(end) {
+                    let whole_word =
+                        word_boundary(self.text, start) && word_boundary(self.text, end);
+                    if self.enabled(rule) && whole_word {
                         self.accept(rule, None, Some(keyword), start, end, false);
                     }
                 }
@@ -862,19 +887,25 @@ impl Run<'_, '_, '_> {
 
     /// The first context word, as a whole word, near `start..end`.
     fn context_word(&self, words: &AhoCorasick, start: usize, end: usize) -> Option<u16> {
-        let bytes = self.text.as_bytes();
         let from = floor_char_boundary(self.text, start.saturating_sub(CONTEXT_BEFORE));
-        let to = ceil_char_boundary(self.text, (end + CONTEXT_AFTER).min(bytes.len()));
-        let is_word = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_alphanumeric);
+        let to = ceil_char_boundary(self.text, (end + CONTEXT_AFTER).min(self.text.len()));
         words
             .find_iter(&self.text[from..to])
             .find(|m| {
                 let (s, e) = (from + m.start(), from + m.end());
-                let starts_word = s == 0 || !is_word(s - 1);
-                starts_word && !is_word(e)
+                word_boundary(self.text, s) && word_boundary(self.text, e)
             })
             .map(|m| m.pattern().as_usize() as u16)
     }
+}
+
+/// Whether byte `i` (a char boundary) is not inside a word: the characters
+/// on its two sides are not both alphanumeric, in the Unicode sense of `\b`,
+/// so that `secret` is not found inside `secretário`.
+fn word_boundary(text: &str, i: usize) -> bool {
+    let before = text[..i].chars().next_back();
+    let after = text[i..].chars().next();
+    !(before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric))
 }
 
 fn floor_char_boundary(text: &str, mut i: usize) -> usize {

@@ -113,7 +113,10 @@ pub(crate) fn profile(hir: &Hir, trigger: &TriggerBytes) -> Profile {
     }
 }
 
-/// Whether every byte the class matches is a trigger byte.
+/// Whether every byte the class matches is a trigger byte. A Unicode class
+/// counts only when it is all ASCII: a character from U+0080 on is several
+/// bytes in UTF-8, and which of them are trigger bytes is not worth tracking,
+/// so such a class is treated as possibly holding none (a safe answer).
 fn class_within(class: &Class, trigger: &TriggerBytes) -> bool {
     match class {
         Class::Bytes(bytes) => bytes
@@ -121,7 +124,7 @@ fn class_within(class: &Class, trigger: &TriggerBytes) -> bool {
             .iter()
             .all(|r| (r.start()..=r.end()).all(|b| trigger.contains(b))),
         Class::Unicode(unicode) => unicode.ranges().iter().all(|r| {
-            u8::try_from(u32::from(r.end())).is_ok()
+            u8::try_from(u32::from(r.end())).is_ok_and(|end| end.is_ascii())
                 && (r.start()..=r.end()).all(|c| trigger.contains(c as u8))
         }),
     }
@@ -152,6 +155,22 @@ mod tests {
             digits(r"(?:ab|cde)?x?[0-9]").lead,
             Some(4),
             "optional items before the first digit all count"
+        );
+    }
+
+    #[test]
+    fn non_ascii_classes_never_count_as_trigger_bytes() {
+        let hir = regex_syntax::parse("[£Â][0-9]+").unwrap();
+        // `£` is C2 A3 in UTF-8 and `Â` is C3 82: with `£` as the trigger,
+        // "Â5" holds no trigger byte.
+        assert_eq!(
+            profile(&hir, &TriggerBytes::new("£".as_bytes())).min_count,
+            0
+        );
+        let hir = regex_syntax::parse("x[©ª]").unwrap();
+        assert_eq!(
+            profile(&hir, &TriggerBytes::new("éê".as_bytes())).min_count,
+            0
         );
     }
 

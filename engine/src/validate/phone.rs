@@ -83,11 +83,13 @@ fn valid_in(value: &str, regions: &[&str]) -> bool {
         return (7..=MAX_DIGITS).contains(&digits.len())
             && (1..=3).any(|cc_len| {
                 let (code, national) = digits.split_at(cc_len.min(digits.len()));
-                code.parse::<u16>().ok().is_some_and(|code| {
-                    plans
-                        .regions_of(code)
-                        .any(|plan| plan.valid_national(national))
-                })
+                // No country code starts with 0 ("0001 ..." is not +1).
+                !code.starts_with('0')
+                    && code.parse::<u16>().ok().is_some_and(|code| {
+                        plans
+                            .regions_of(code)
+                            .any(|plan| plan.valid_national(national))
+                    })
             });
     }
     (7..=MAX_DIGITS).contains(&digits.len())
@@ -277,6 +279,7 @@ mod tests {
             "+1 000 000 0000",
             "12345",
             "+999 1234 5678",
+            "0001 415 555 2671",
         ] {
             assert!(!phone(n), "{n}");
         }
