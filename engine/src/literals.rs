@@ -1,10 +1,12 @@
 //! The literal prefilter: every literal that starts a pattern match (or is a
-//! deny-list keyword), found in one pass.
+//! deny-list keyword), found in one pass per automaton.
 //!
-//! Case-sensitive literals (`AKIA`, `eyJ`, `ghp_`) and case-folded ones
-//! (`password`, `https://`) live in two Aho-Corasick automatons: folding
-//! everything would turn `AKIA` into "any word starting with a", which
-//! defeats the SIMD (Teddy) prefilter. Each automaton runs leftmost-first,
+//! Case-sensitive literals (`AKIA`, `eyJ`, `ghp_`) and case-insensitive ones
+//! (`password`, `https://`) are kept apart: folding everything would turn
+//! `AKIA` into "any word starting with a", which defeats the SIMD (Teddy)
+//! prefilter. A few case-insensitive literals are spelled out in every case
+//! in a second exact automaton, which keeps Teddy; many go to a third,
+//! ASCII case-insensitive automaton. Each automaton runs leftmost-first,
 //! restarting one byte after each hit, so every position where a literal
 //! starts is reported once. Literals are ordered shortest first, so the
 //! automaton reports the shortest literal at a position; the longer literals
@@ -40,13 +42,63 @@ impl<T: Copy> LiteralSetBuilder<T> {
     }
 
     pub(crate) fn build(self) -> Result<LiteralSet<T>, aho_corasick::BuildError> {
+        // A few folded literals (`http://`, `www.`) are better spelled out in
+        // every case, in their own automaton: then it can use Teddy, which
+        // case-insensitive search cannot.
+        let variants: usize = self
+            .folded
+            .keys()
+            .map(|l| 1usize << l.iter().filter(|b| b.is_ascii_alphabetic()).count().min(7))
+            .sum();
+        let (spelled, folded) = if variants <= MAX_SPELLED_VARIANTS {
+            let mut spelled: HashMap<Vec<u8>, Vec<T>> = HashMap::new();
+            for (literal, targets) in self.folded {
+                for variant in case_variants(&literal) {
+                    spelled.entry(variant).or_default().extend(&targets);
+                }
+            }
+            (spelled, HashMap::new())
+        } else {
+            (HashMap::new(), self.folded)
+        };
         Ok(LiteralSet {
-            parts: [Part::new(self.exact, false)?, Part::new(self.folded, true)?]
-                .into_iter()
-                .flatten()
-                .collect(),
+            parts: [
+                Part::new(self.exact, false)?,
+                Part::new(spelled, false)?,
+                Part::new(folded, true)?,
+            ]
+            .into_iter()
+            .flatten()
+            .collect(),
         })
     }
+}
+
+/// Teddy, the SIMD literal search, takes at most 64 literals.
+const MAX_SPELLED_VARIANTS: usize = 64;
+
+/// `literal` in every combination of ASCII case.
+fn case_variants(literal: &[u8]) -> Vec<Vec<u8>> {
+    let mut out = vec![Vec::with_capacity(literal.len())];
+    for &b in literal {
+        if b.is_ascii_alphabetic() {
+            out = out
+                .into_iter()
+                .flat_map(|prefix| {
+                    [b.to_ascii_lowercase(), b.to_ascii_uppercase()].map(|c| {
+                        let mut v = prefix.clone();
+                        v.push(c);
+                        v
+                    })
+                })
+                .collect();
+        } else {
+            for v in &mut out {
+                v.push(b);
+            }
+        }
+    }
+    out
 }
 
 /// Compiled literals; see the module documentation.
@@ -166,6 +218,22 @@ mod tests {
             vec![(0, 1), (0, 2), (4, 3), (9, 4)]
         );
         assert_eq!(hits(&set, "aaaa"), vec![]);
+    }
+
+    #[test]
+    fn few_folded_literals_are_spelled_out_in_every_case() {
+        assert_eq!(case_variants(b"a1b").len(), 4);
+        let mut builder = LiteralSetBuilder::new();
+        builder.add(b"www.", true, 1);
+        builder.add(b"http", true, 2);
+        builder.add(b"https", true, 3);
+        let set = builder.build().unwrap();
+        assert_eq!(set.parts.len(), 1, "one exact automaton, no folded one");
+        assert!(!set.parts[0].folded);
+        assert_eq!(
+            hits(&set, "WwW. HTTPS http hTtPs"),
+            vec![(0, 1), (5, 2), (5, 3), (11, 2), (16, 2), (16, 3)]
+        );
     }
 
     #[test]
