@@ -19,9 +19,45 @@ pub enum Command {
     /// Exit status: 0 success, 1 findings with --fail-on-findings, 2 usage,
     /// config or input error (a malformed record is an error only with --strict).
     Scan(ScanArgs),
+    /// Serve the HTTP scoring API (`/v1/scan`, Presidio-compatible `/analyze`, ...).
+    ///
+    /// Listens on 127.0.0.1:8080 with the built-in rules unless the config
+    /// says otherwise; stops gracefully on SIGTERM or Ctrl-C.
+    Serve(ServeArgs),
     /// Measure throughput: `palisade bench scan`.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Config file (TOML): listener, TLS, rules, keys, tiers, policy, operators, audit.
+    #[arg(long, short, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Address to listen on, overriding the config.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+
+    /// PEM certificate chain: serve HTTPS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key for --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Rule file added after the config's (repeatable).
+    #[arg(long = "rules", value_name = "FILE")]
+    pub rules: Vec<PathBuf>,
+
+    /// Audit log: `stdout`, `off` or a file, overriding the config.
+    #[arg(long, value_name = "DEST")]
+    pub audit: Option<String>,
+
+    /// Async worker threads (default: one per core).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,4 +1,4 @@
-//! `palisade`: scan text for PII and secrets.
+//! `palisade`: scan text for PII and secrets, in batch or as an HTTP service.
 //!
 //! The binary is glue: flags, input and output, and wiring to
 //! `palisade-engine`. Exit codes: 0 success, 1 findings with
@@ -9,6 +9,7 @@ mod cli;
 mod input;
 mod record;
 mod scan;
+mod serve;
 mod summary;
 mod workers;
 
@@ -20,6 +21,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match cli.command {
         cli::Command::Scan(args) => scan::run(args),
+        cli::Command::Serve(args) => serve::run(args),
         cli::Command::Bench(cli::BenchCommand::Scan(args)) => {
             bench::run(args).map(|()| ExitCode::SUCCESS)
         }

@@ -2,7 +2,7 @@
 
 use std::borrow::Cow;
 
-use palisade_engine::{EntityId, Finding, Redactor, ScanOptions, Scanner, Scratch};
+use palisade_engine::{EntityId, Finding, FindingView, Redactor, ScanOptions, Scanner, Scratch};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -32,24 +32,11 @@ pub struct Outcome {
 }
 
 #[derive(Serialize)]
-struct OutFinding<'a> {
-    entity_type: &'a str,
-    start: usize,
-    end: usize,
-    byte_start: usize,
-    byte_end: usize,
-    score: f32,
-    recognizer: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explanation: Option<palisade_engine::Explanation<'a>>,
-}
-
-#[derive(Serialize)]
 struct OutRecord<'a> {
     id: Cow<'a, Value>,
     source: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    findings: Option<Vec<OutFinding<'a>>>,
+    findings: Option<Vec<FindingView<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     redacted: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -156,7 +143,7 @@ impl Job<'_> {
         let entities = findings.iter().map(|f| f.entity).collect();
         let redacted = match self
             .redactor
-            .map(|r| r.redact_findings(self.scanner, text, findings))
+            .map(|r| r.redact_findings(self.scanner, text, &*findings))
         {
             None => None,
             Some(Ok(r)) => Some(r.text),
@@ -191,16 +178,7 @@ impl Job<'_> {
             findings: Some(
                 findings
                     .iter()
-                    .map(|f| OutFinding {
-                        entity_type: self.scanner.entity_name(f.entity),
-                        start: f.start,
-                        end: f.end,
-                        byte_start: f.byte_start,
-                        byte_end: f.byte_end,
-                        score: f.score,
-                        recognizer: self.scanner.recognizer_name(f.recognizer),
-                        explanation: self.explain.then(|| self.scanner.explain(f)),
-                    })
+                    .map(|f| f.view(self.scanner, self.explain))
                     .collect(),
             ),
             redacted,

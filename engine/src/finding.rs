@@ -72,6 +72,56 @@ pub struct Explanation<'s> {
     pub score: f32,
 }
 
+/// A finding with its names resolved, in the wire shape that `palisade scan`
+/// and the HTTP API both emit.
+///
+/// ```
+/// let scanner = palisade_engine::Scanner::builtin();
+/// let found = scanner.scan("mail ana@example.org");
+/// let json = serde_json::to_string(&found[0].view(&scanner, false)).unwrap();
+/// assert_eq!(
+///     json,
+///     r#"{"entity_type":"EMAIL_ADDRESS","start":5,"end":20,"byte_start":5,"byte_end":20,"score":1.0,"recognizer":"email"}"#
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingView<'s> {
+    /// The entity type's name.
+    pub entity_type: &'s str,
+    /// Start, in code points.
+    pub start: usize,
+    /// End (exclusive), in code points.
+    pub end: usize,
+    /// Start, in bytes.
+    pub byte_start: usize,
+    /// End (exclusive), in bytes.
+    pub byte_end: usize,
+    /// Confidence in [0, 1].
+    pub score: f32,
+    /// The recognizer's id.
+    pub recognizer: &'s str,
+    /// Why it was reported, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation<'s>>,
+}
+
+impl Finding {
+    /// This finding with the names from `scanner` (the one that found it),
+    /// and its explanation when `explain` is set.
+    pub fn view<'s>(&self, scanner: &'s crate::Scanner, explain: bool) -> FindingView<'s> {
+        FindingView {
+            entity_type: scanner.entity_name(self.entity),
+            start: self.start,
+            end: self.end,
+            byte_start: self.byte_start,
+            byte_end: self.byte_end,
+            score: self.score,
+            recognizer: scanner.recognizer_name(self.recognizer),
+            explanation: explain.then(|| scanner.explain(self)),
+        }
+    }
+}
+
 /// Drops findings contained in another and orders the rest by position.
 ///
 /// The rule, applied after the score threshold: a finding whose span lies

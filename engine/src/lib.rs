@@ -11,6 +11,8 @@
 //!   for [`Scanner::scan_with`], the allocation-free hot loop.
 //! * [`Redactor`] and [`Operator`]: replace, redact, mask, hash, pseudonymize
 //!   or encrypt what was found.
+//! * [`Policy`]: findings and classifier scores become a [`Verdict`]
+//!   (allow, redact or block) for an LLM gateway.
 //! * [`Validator`]: the checksums and number-plan checks candidates must pass.
 //!
 //! # Example
@@ -42,6 +44,7 @@ mod entity;
 mod error;
 mod finding;
 mod literals;
+mod policy;
 mod redact;
 mod rules;
 mod scanner;
@@ -50,8 +53,12 @@ mod validate;
 
 pub use entity::{EntityId, EntitySet, BUILTIN_ENTITIES};
 pub use error::{Error, ErrorKind};
-pub use finding::{Explanation, Finding, RecognizerId};
+pub use finding::{Explanation, Finding, FindingView, RecognizerId};
 pub use palisade_kernels::Kernel;
+pub use policy::{
+    Action, Direction, DirectionPolicy, Policy, PolicyConfig, PolicyError, Trigger, Verdict,
+    CLASSIFIERS,
+};
 pub use redact::{decrypt, Operator, RedactError, Redacted, RedactedItem, Redactor, Span};
 pub use rules::BUILTIN_RULES;
 pub use scanner::{ScanOptions, Scanner, ScannerBuilder, Scratch, DEFAULT_SCORE_THRESHOLD};

@@ -360,15 +360,15 @@ impl Redactor {
     }
 
     /// Redacts the findings of a scan of `text`.
-    pub fn redact_findings(
+    pub fn redact_findings<'f>(
         &self,
         scanner: &crate::Scanner,
         text: &str,
-        findings: &[crate::Finding],
+        findings: impl IntoIterator<Item = &'f crate::Finding>,
     ) -> Result<Redacted, RedactError> {
         self.redact(
             text,
-            findings.iter().map(|f| Span {
+            findings.into_iter().map(|f| Span {
                 entity: scanner.entity_name(f.entity),
                 byte_start: f.byte_start,
                 byte_end: f.byte_end,

@@ -592,6 +592,11 @@ impl Scanner {
         &self.rules[id.index()].id
     }
 
+    /// The description of a recognizer, from its rule file.
+    pub fn recognizer_description(&self, id: RecognizerId) -> &str {
+        &self.rules[id.index()].description
+    }
+
     /// The recognizers, in load order: id, entity type, description.
     pub fn recognizers(&self) -> impl Iterator<Item = (&str, &str, &str)> {
         self.rules.iter().map(|r| {

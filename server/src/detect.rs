@@ -1,0 +1,177 @@
+//! The detection side of the server: the compiled rules, the verdict policy,
+//! the redaction operators, and per-thread scratch memory reused across
+//! requests, so that a request allocates nothing per match.
+
+use std::sync::Mutex;
+
+use palisade_engine::{Finding, Policy, Redactor, ScanOptions, Scanner, Scratch};
+
+use crate::error::{ApiError, ErrorKind};
+use crate::extract::Text;
+
+/// The detectors a request may ask for: the rule engine and the classifiers.
+pub const DETECTORS: &[&str] = &["pii", "injection", "toxicity"];
+
+/// Why the classifiers give no scores in this build.
+pub const CLASSIFIERS_UNAVAILABLE: &str =
+    "no classifier is loaded: the ONNX models are not part of this build yet";
+
+/// Scanner, policy and operators, shared by every request.
+pub struct Detection {
+    /// The compiled rules.
+    pub scanner: Scanner,
+    /// Verdicts per direction.
+    pub policy: Policy,
+    /// Operators for `redact` verdicts and `/v1/redact` without its own.
+    pub redactor: Redactor,
+    scratch: Mutex<Vec<Scratch>>,
+}
+
+/// Which detectors one request runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Detectors {
+    /// The rule engine.
+    pub pii: bool,
+    /// Classifiers asked for, in [`DETECTORS`] order after `pii`.
+    pub classifiers: [bool; 2],
+}
+
+impl Detectors {
+    /// Parses a request's `detectors`; all of them when absent.
+    pub fn parse(names: Option<&[String]>) -> Result<Detectors, ApiError> {
+        let Some(names) = names else {
+            return Ok(Detectors {
+                pii: true,
+                classifiers: [true; 2],
+            });
+        };
+        let mut on = [false; 3];
+        for name in names {
+            let index = DETECTORS.iter().position(|d| d == name).ok_or_else(|| {
+                ApiError::new(
+                    ErrorKind::UnknownName,
+                    format!("unknown detector '{name}' (known: pii, injection, toxicity)"),
+                )
+            })?;
+            on[index] = true;
+        }
+        Ok(Detectors {
+            pii: on[0],
+            classifiers: [on[1], on[2]],
+        })
+    }
+
+    /// The classifiers asked for, by name.
+    pub fn classifier_names(self) -> impl Iterator<Item = &'static str> {
+        DETECTORS[1..]
+            .iter()
+            .zip(self.classifiers)
+            .filter_map(|(name, on)| on.then_some(*name))
+    }
+}
+
+impl Detection {
+    /// Wraps a compiled scanner, policy and operators.
+    pub fn new(scanner: Scanner, policy: Policy, redactor: Redactor) -> Detection {
+        Detection {
+            scanner,
+            policy,
+            redactor,
+            scratch: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Scan options from a request's fields; an unknown entity name is a 400.
+    pub fn options(
+        &self,
+        entities: Option<&[String]>,
+        score_threshold: Option<f32>,
+        allow_list: Option<Vec<String>>,
+    ) -> Result<ScanOptions, ApiError> {
+        let mut options = ScanOptions::default();
+        if let Some(names) = entities {
+            options.entities = Some(
+                self.scanner
+                    .entity_set(names.iter().map(String::as_str))
+                    .map_err(|name| {
+                        ApiError::new(
+                            ErrorKind::UnknownName,
+                            format!(
+                                "unknown entity type '{name}' (GET /supportedentities lists them)"
+                            ),
+                        )
+                    })?,
+            );
+        }
+        if let Some(threshold) = score_threshold {
+            if !(0.0..=1.0).contains(&threshold) {
+                return Err(ApiError::new(
+                    ErrorKind::Invalid,
+                    "score_threshold must be within [0, 1]",
+                ));
+            }
+            options.score_threshold = threshold;
+        }
+        options.allow_list = allow_list.unwrap_or_default();
+        Ok(options)
+    }
+
+    /// Scans each text (when `run`; else reports no findings), handing its
+    /// findings to `each`; scratch memory and the findings buffer are reused
+    /// across texts and requests.
+    pub fn scan_each<T>(
+        &self,
+        texts: &[Text<'_>],
+        options: &ScanOptions,
+        run: bool,
+        mut each: impl FnMut(&str, &[Finding]) -> Result<T, ApiError>,
+    ) -> Result<Vec<T>, ApiError> {
+        let mut scratch = self
+            .scratch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_else(|| self.scanner.scratch());
+        let mut findings = Vec::new();
+        let mut out = Vec::with_capacity(texts.len());
+        let mut result = Ok(());
+        for text in texts {
+            if run {
+                self.scanner
+                    .scan_with(text, options, &mut scratch, &mut findings);
+            }
+            match each(text, &findings) {
+                Ok(item) => out.push(item),
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            }
+        }
+        self.scratch
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(scratch);
+        result.map(|()| out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detectors_default_to_all_and_reject_unknown_names() {
+        let all = Detectors::parse(None).unwrap();
+        assert!(all.pii);
+        assert_eq!(
+            all.classifier_names().collect::<Vec<_>>(),
+            ["injection", "toxicity"]
+        );
+        let some = Detectors::parse(Some(&["toxicity".to_string()])).unwrap();
+        assert!(!some.pii);
+        assert_eq!(some.classifier_names().collect::<Vec<_>>(), ["toxicity"]);
+        let err = Detectors::parse(Some(&["jailbreak".to_string()])).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnknownName);
+    }
+}

@@ -1,0 +1,67 @@
+//! Handlers: extract, call the engine, convert. Nothing else lives here.
+
+pub mod ops;
+pub mod presidio;
+pub mod v1;
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{post, MethodRouter};
+use serde::Serialize;
+
+use crate::audit::AuditFacts;
+use crate::error::{ApiError, ErrorKind};
+use crate::extract::JsonBody;
+use crate::AppState;
+
+/// Bodies larger than this are parsed and scanned on the blocking pool, so
+/// that they neither stall the async workers nor outlive the request deadline.
+const OFFLOAD_BYTES: usize = 64 << 10;
+
+/// What a JSON handler computes from the body: a response body and the
+/// audit facts.
+pub type Work = fn(&AppState, &JsonBody) -> Result<(Vec<u8>, AuditFacts), ApiError>;
+
+/// A `POST` route whose handler is `work`, run inline for small bodies and
+/// on the blocking pool for large ones.
+pub fn post_json(work: Work) -> MethodRouter<Arc<AppState>> {
+    post(move |State(state): State<Arc<AppState>>, body: JsonBody| run(state, body, work))
+}
+
+async fn run(state: Arc<AppState>, body: JsonBody, work: Work) -> Result<Response, ApiError> {
+    let (json, facts) = if body.len() > OFFLOAD_BYTES {
+        tokio::task::spawn_blocking(move || work(&state, &body))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "request task failed");
+                ApiError::new(ErrorKind::Internal, "internal error")
+            })??
+    } else {
+        work(&state, &body)?
+    };
+    let mut response = json_bytes(json);
+    response.extensions_mut().insert(facts);
+    Ok(response)
+}
+
+/// Serializes a response body.
+fn to_json(value: &impl Serialize) -> Result<Vec<u8>, ApiError> {
+    serde_json::to_vec(value).map_err(|e| {
+        tracing::error!(error = %e, "cannot serialize a response");
+        ApiError::new(ErrorKind::Internal, "internal error")
+    })
+}
+
+fn json_bytes(json: Vec<u8>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        json,
+    )
+        .into_response()
+}
