@@ -106,6 +106,15 @@ pub struct FindingView<'s> {
 }
 
 impl Finding {
+    /// This finding's span and entity name, for the [`Redactor`](crate::Redactor).
+    pub fn span<'s>(&self, scanner: &'s crate::Scanner) -> crate::Span<'s> {
+        crate::Span {
+            entity: scanner.entity_name(self.entity),
+            byte_start: self.byte_start,
+            byte_end: self.byte_end,
+        }
+    }
+
     /// This finding with the names from `scanner` (the one that found it),
     /// and its explanation when `explain` is set.
     pub fn view<'s>(&self, scanner: &'s crate::Scanner, explain: bool) -> FindingView<'s> {

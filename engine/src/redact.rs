@@ -122,19 +122,19 @@ fn cipher(key: &str) -> Result<Cipher, RedactError> {
     }
 }
 
-fn hmac_hex(key: &str, parts: &[&[u8]], length: usize) -> String {
+/// Appends the first `length` hex digits of the HMAC-SHA256 of `parts`.
+fn hmac_hex(key: &str, parts: &[&[u8]], length: usize, out: &mut String) {
     let mut mac =
         <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key length");
     for part in parts {
         mac.update(part);
     }
     let digest = mac.finalize().into_bytes();
-    let mut out = String::with_capacity(64);
+    let start = out.len();
     for b in digest {
         let _ = write!(out, "{b:02x}");
     }
-    out.truncate(length);
-    out
+    out.truncate(start + length);
 }
 
 impl Operator {
@@ -161,10 +161,25 @@ impl Operator {
 
     /// The text that replaces `value`, a finding of type `entity`.
     pub fn apply(&self, entity: &str, value: &str) -> Result<String, RedactError> {
-        Ok(match self {
-            Operator::Replace { new_value: Some(v) } => v.clone(),
-            Operator::Replace { new_value: None } => format!("<{entity}>"),
-            Operator::Redact => String::new(),
+        let mut out = String::new();
+        self.apply_into(entity, value, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the replacement of `value` to `out`; allocation-free for every
+    /// operator but `encrypt`.
+    pub fn apply_into(
+        &self,
+        entity: &str,
+        value: &str,
+        out: &mut String,
+    ) -> Result<(), RedactError> {
+        match self {
+            Operator::Replace { new_value: Some(v) } => out.push_str(v),
+            Operator::Replace { new_value: None } => {
+                let _ = write!(out, "<{entity}>");
+            }
+            Operator::Redact => {}
             Operator::Mask {
                 masking_char,
                 chars_to_mask,
@@ -173,18 +188,24 @@ impl Operator {
                 let total = value.chars().count();
                 let n = chars_to_mask.unwrap_or(total).min(total);
                 let masked = |i: usize| if *from_end { i >= total - n } else { i < n };
-                value
-                    .chars()
-                    .enumerate()
-                    .map(|(i, c)| if masked(i) { *masking_char } else { c })
-                    .collect()
+                out.extend(value.chars().enumerate().map(|(i, c)| {
+                    if masked(i) {
+                        *masking_char
+                    } else {
+                        c
+                    }
+                }));
             }
-            Operator::Hash { key, length } => hmac_hex(key, &[value.as_bytes()], *length),
+            Operator::Hash { key, length } => hmac_hex(key, &[value.as_bytes()], *length, out),
             Operator::Pseudonymize { key, length } => {
-                format!(
-                    "<{entity}_{}>",
-                    hmac_hex(key, &[entity.as_bytes(), b"\0", value.as_bytes()], *length)
-                )
+                let _ = write!(out, "<{entity}_");
+                hmac_hex(
+                    key,
+                    &[entity.as_bytes(), b"\0", value.as_bytes()],
+                    *length,
+                    out,
+                );
+                out.push('>');
             }
             Operator::Encrypt { key } => {
                 let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
@@ -195,9 +216,10 @@ impl Operator {
                 .map_err(|_| RedactError::Decrypt)?;
                 let mut token = nonce.to_vec();
                 token.extend_from_slice(&sealed);
-                URL_SAFE_NO_PAD.encode(token)
+                URL_SAFE_NO_PAD.encode_string(token, out);
             }
-        })
+        }
+        Ok(())
     }
 }
 
@@ -323,40 +345,87 @@ impl Redactor {
         text: &str,
         spans: impl IntoIterator<Item = Span<'a>>,
     ) -> Result<Redacted, RedactError> {
-        let mut spans: Vec<Span<'a>> = spans.into_iter().collect();
-        spans.sort_by_key(|s| (s.byte_start, std::cmp::Reverse(s.byte_end)));
-        let mut merged: Vec<Span<'a>> = Vec::with_capacity(spans.len());
-        for span in spans {
-            match merged.last_mut() {
-                Some(last) if span.byte_start < last.byte_end => {
-                    last.byte_end = last.byte_end.max(span.byte_end)
-                }
-                _ => merged.push(span),
-            }
-        }
         let mut out = String::with_capacity(text.len());
-        let mut items = Vec::with_capacity(merged.len());
-        let (mut copied, mut out_chars) = (0, 0);
-        for span in merged {
-            let kept = &text[copied..span.byte_start];
-            out.push_str(kept);
-            out_chars += kept.chars().count();
-            let op = self.operator(span.entity);
-            let replacement = op.apply(span.entity, &text[span.byte_start..span.byte_end])?;
-            let len = replacement.chars().count();
-            out.push_str(&replacement);
+        let mut items = Vec::new();
+        let (mut counted, mut out_chars) = (0, 0);
+        self.rewrite(text, spans, &mut out, |out, span, op, replaced| {
+            out_chars += palisade_kernels::count_chars(&out.as_bytes()[counted..replaced.start]);
+            let len = palisade_kernels::count_chars(&out.as_bytes()[replaced.clone()]);
             items.push(RedactedItem {
                 entity_type: span.entity.to_string(),
                 start: out_chars,
                 end: out_chars + len,
                 operator: op.name(),
-                text: replacement,
+                text: out[replaced.clone()].to_string(),
             });
             out_chars += len;
-            copied = span.byte_end;
+            counted = replaced.end;
+        })?;
+        Ok(Redacted { text: out, items })
+    }
+
+    /// Like [`Redactor::redact`], the text only, written into `out` (cleared
+    /// first): no allocation per span.
+    ///
+    /// ```
+    /// use palisade_engine::{Redactor, Scanner};
+    ///
+    /// let scanner = Scanner::builtin();
+    /// let text = "mail ana@example.org";
+    /// let mut out = String::new();
+    /// let spans = scanner.scan(text).iter().map(|f| f.span(&scanner)).collect::<Vec<_>>();
+    /// Redactor::default().redact_into(text, spans, &mut out).unwrap();
+    /// assert_eq!(out, "mail <EMAIL_ADDRESS>");
+    /// ```
+    pub fn redact_into<'a>(
+        &self,
+        text: &str,
+        spans: impl IntoIterator<Item = Span<'a>>,
+        out: &mut String,
+    ) -> Result<(), RedactError> {
+        out.clear();
+        self.rewrite(text, spans, out, |_, _, _, _| {})
+    }
+
+    /// Copies `text` into `out` with each merged span replaced, and reports
+    /// each replacement's byte range in `out`.
+    fn rewrite<'a>(
+        &self,
+        text: &str,
+        spans: impl IntoIterator<Item = Span<'a>>,
+        out: &mut String,
+        mut replaced: impl FnMut(&String, Span<'a>, &Operator, std::ops::Range<usize>),
+    ) -> Result<(), RedactError> {
+        let mut spans: Vec<Span<'a>> = spans.into_iter().collect();
+        spans.sort_by_key(|s| (s.byte_start, std::cmp::Reverse(s.byte_end)));
+        let mut pending: Option<Span<'a>> = None;
+        let mut copied = 0;
+        let mut flush = |span: Span<'a>, copied: &mut usize, out: &mut String| {
+            out.push_str(&text[*copied..span.byte_start]);
+            let op = self.operator(span.entity);
+            let start = out.len();
+            op.apply_into(span.entity, &text[span.byte_start..span.byte_end], out)?;
+            replaced(out, span, op, start..out.len());
+            *copied = span.byte_end;
+            Ok(())
+        };
+        for span in spans {
+            match &mut pending {
+                Some(last) if span.byte_start < last.byte_end => {
+                    last.byte_end = last.byte_end.max(span.byte_end)
+                }
+                _ => {
+                    if let Some(done) = pending.replace(span) {
+                        flush(done, &mut copied, out)?;
+                    }
+                }
+            }
+        }
+        if let Some(done) = pending {
+            flush(done, &mut copied, out)?;
         }
         out.push_str(&text[copied..]);
-        Ok(Redacted { text: out, items })
+        Ok(())
     }
 
     /// Redacts the findings of a scan of `text`.
@@ -366,14 +435,7 @@ impl Redactor {
         text: &str,
         findings: impl IntoIterator<Item = &'f crate::Finding>,
     ) -> Result<Redacted, RedactError> {
-        self.redact(
-            text,
-            findings.into_iter().map(|f| Span {
-                entity: scanner.entity_name(f.entity),
-                byte_start: f.byte_start,
-                byte_end: f.byte_end,
-            }),
-        )
+        self.redact(text, findings.into_iter().map(|f| f.span(scanner)))
     }
 }
 

@@ -67,6 +67,13 @@ pub async fn observe(State(state): State<Arc<AppState>>, req: Request, next: Nex
             .extensions_mut()
             .remove::<AuditFacts>()
             .unwrap_or_default();
+        if facts.texts > 0 {
+            state
+                .metrics
+                .batch_texts
+                .with_label_values(&[route.as_str()])
+                .observe(facts.texts as f64);
+        }
         state.audit.write(&AuditRecord {
             timestamp: AuditRecord::now(),
             request_id: request_id.to_str().expect("checked or generated as ASCII"),

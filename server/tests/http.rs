@@ -694,6 +694,7 @@ async fn ops_endpoints_report_state_metrics_and_the_api() {
         "palisade_findings_total{entity_type=\"CREDIT_CARD\"} 1",
         "palisade_verdicts_total{direction=\"input\",verdict=\"redact\"} 1",
         "palisade_http_request_duration_seconds_bucket{route=\"/v1/scan\"",
+        "palisade_batch_texts_count{route=\"/v1/scan\"} 1",
     ] {
         assert!(metrics.contains(needle), "{needle} not in\n{metrics}");
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use palisade_engine::{Action, Direction, FindingView, Redacted, Redactor, Trigger};
+use palisade_engine::{Action, Direction, FindingView, Redactor, Trigger};
 use serde::{Deserialize, Serialize};
 
 use super::to_json;
@@ -86,8 +86,14 @@ pub fn scan(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, AuditFacts), 
         let redacted = if verdict.verdict == Action::Redact {
             let to_redact = findings
                 .iter()
-                .filter(|f| detection.policy.entity_action(direction, f.entity) == Action::Redact);
-            Some(redact(&detection.redactor, scanner, text, to_redact)?.text)
+                .filter(|f| detection.policy.entity_action(direction, f.entity) == Action::Redact)
+                .map(|f| f.span(scanner));
+            let mut out = String::with_capacity(text.len());
+            detection
+                .redactor
+                .redact_into(text, to_redact, &mut out)
+                .map_err(redact_error)?;
+            Some(out)
         } else {
             None
         };
@@ -138,15 +144,8 @@ fn respond<T: Serialize>(
     Ok((json, facts))
 }
 
-fn redact<'f>(
-    redactor: &Redactor,
-    scanner: &palisade_engine::Scanner,
-    text: &str,
-    findings: impl IntoIterator<Item = &'f palisade_engine::Finding>,
-) -> Result<Redacted, ApiError> {
-    redactor
-        .redact_findings(scanner, text, findings)
-        .map_err(|e| ApiError::new(ErrorKind::Invalid, e.to_string()))
+fn redact_error(e: palisade_engine::RedactError) -> ApiError {
+    ApiError::new(ErrorKind::Invalid, e.to_string())
 }
 
 #[derive(Deserialize)]
@@ -189,7 +188,9 @@ pub fn redact_texts(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, Audit
     };
     let results = detection.scan_each(&texts, &options, true, |text, findings| {
         state.record(&mut facts, text, findings, None, &[]);
-        redact(redactor, scanner, text, findings)
+        redactor
+            .redact_findings(scanner, text, findings)
+            .map_err(redact_error)
     })?;
     respond(results, batch, facts)
 }
