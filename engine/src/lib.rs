@@ -44,6 +44,7 @@ mod entity;
 mod error;
 mod finding;
 mod literals;
+mod normalize;
 mod policy;
 mod redact;
 mod rules;
@@ -55,6 +56,7 @@ pub use entity::{EntityId, EntitySet, BUILTIN_ENTITIES};
 pub use error::{Error, ErrorKind};
 pub use finding::{Explanation, Finding, FindingView, RecognizerId};
 pub use palisade_kernels::Kernel;
+pub use normalize::{is_invisible, Normalized};
 pub use policy::{
     Action, Direction, DirectionPolicy, Policy, PolicyConfig, PolicyError, Trigger, Verdict,
     CLASSIFIERS,

@@ -14,6 +14,7 @@ use crate::error::{Error, ErrorKind};
 use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
 use crate::literals::{LiteralSet, LiteralSetBuilder};
 use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
+use crate::normalize::Normalized;
 use crate::trigger::TriggerBytes;
 use crate::validate::{shannon_entropy, Validator};
 
@@ -247,6 +248,8 @@ pub struct Scratch {
     /// Per literal-anchored pattern, where its last match ended: a literal
     /// hit inside it is skipped, as a leftmost-first search would.
     resume: Vec<usize>,
+    /// The normalized view of the text being scanned.
+    normalized: Normalized,
 }
 
 /// The default [`ScanOptions::score_threshold`]: recognizers for weak
@@ -263,6 +266,10 @@ pub struct ScanOptions {
     pub score_threshold: f32,
     /// Values never reported, matched exactly (Presidio's `allow_list`).
     pub allow_list: Vec<String>,
+    /// Match on the normalized view (invisible characters removed, NFKC), so
+    /// that `ana@exa\u{200B}mple.org` or fullwidth digits are still found
+    /// (default on). Offsets always refer to the original text.
+    pub normalize: bool,
 }
 
 impl Default for ScanOptions {
@@ -271,6 +278,7 @@ impl Default for ScanOptions {
             entities: None,
             score_threshold: DEFAULT_SCORE_THRESHOLD,
             allow_list: Vec::new(),
+            normalize: true,
         }
     }
 }
@@ -488,6 +496,7 @@ impl Scanner {
             full_cache: self.full.as_ref().map(|f| f.set.create_cache()),
             which: PatternSet::new(largest_set.unwrap_or(0)),
             resume: vec![0; self.patterns.len()],
+            normalized: Normalized::default(),
         }
     }
 
@@ -528,6 +537,29 @@ impl Scanner {
             "Scratch made by another Scanner"
         );
         out.clear();
+        let mut normalized = std::mem::take(&mut scratch.normalized);
+        if options.normalize && normalized.normalize(text) {
+            self.scan_view(normalized.text(), options, scratch, out);
+            for f in out.iter_mut() {
+                (f.byte_start, f.byte_end) = normalized.original_span(f.byte_start, f.byte_end);
+            }
+        } else {
+            self.scan_view(text, options, scratch, out);
+        }
+        scratch.normalized = normalized;
+        resolve_overlaps(out);
+        fill_char_offsets(text, out);
+    }
+
+    /// Every search over one view of the text, appending raw findings
+    /// (byte offsets into `text`, overlaps not yet resolved).
+    fn scan_view(
+        &self,
+        text: &str,
+        options: &ScanOptions,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) {
         let Scratch {
             pattern_caches,
             captures,
@@ -535,6 +567,7 @@ impl Scanner {
             full_cache,
             which,
             resume,
+            normalized: _,
         } = scratch;
         resume.fill(0);
         let mut parts = PatternScratch {
@@ -561,8 +594,6 @@ impl Scanner {
                 &mut parts,
             );
         }
-        resolve_overlaps(out);
-        fill_char_offsets(text, out);
     }
 
     /// The entity types this scanner knows, built-in and declared.

@@ -1,0 +1,134 @@
+//! The normalized view a scan matches on: invisible format characters
+//! removed and compatibility forms folded (NFKC), with every byte mapped back
+//! to the original text so that findings keep true offsets.
+//!
+//! `ana@exa\u{200B}mple.org` and fullwidth `ａｎａ＠ｅｘａｍｐｌｅ.ｏｒｇ` both read
+//! as `ana@example.org` here, and the finding covers the original characters.
+
+use unicode_normalization::char::canonical_combining_class;
+use unicode_normalization::UnicodeNormalization;
+
+/// Whether `c` is an invisible format character (Unicode general category
+/// Cf: zero-width spaces and joiners, bidi controls, tag characters, the BOM,
+/// the soft hyphen...). The table is Unicode 15's Cf set.
+pub fn is_invisible(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
+        | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
+        | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
+        | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// A normalized copy of a text and, per byte of it, the span of original
+/// bytes it came from. Reused across texts (it lives in [`Scratch`](crate::Scratch)).
+///
+/// ```
+/// use palisade_engine::Normalized;
+///
+/// let original = "mail ａｎａ@exa\u{200B}mple.org now";
+/// let mut view = Normalized::default();
+/// assert!(view.normalize(original));
+/// assert_eq!(view.text(), "mail ana@example.org now");
+/// let (start, end) = view.original_span(5, 20);
+/// assert_eq!(&original[start..end], "ａｎａ@exa\u{200B}mple.org");
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Normalized {
+    text: String,
+    /// Original start of the character run each byte of `text` came from.
+    starts: Vec<u32>,
+    /// Original end of that run.
+    ends: Vec<u32>,
+}
+
+impl Normalized {
+    /// Builds the view of `original`. Returns `false`, leaving the view
+    /// empty, when normalizing would change nothing (all ASCII, or no
+    /// invisible or compatibility characters): the common case costs one
+    /// pass that reads the text and writes nothing.
+    pub fn normalize(&mut self, original: &str) -> bool {
+        self.text.clear();
+        self.starts.clear();
+        self.ends.clear();
+        if original.is_ascii() || !needs_normalizing(original) {
+            return false;
+        }
+        assert!(
+            u32::try_from(original.len()).is_ok(),
+            "texts over 4 GiB are not normalized"
+        );
+        self.text.reserve(original.len());
+        let mut run_start = 0;
+        for (at, c) in original.char_indices() {
+            if at > run_start && canonical_combining_class(c) == 0 {
+                self.push_run(&original[run_start..at], run_start);
+                run_start = at;
+            }
+        }
+        self.push_run(&original[run_start..], run_start);
+        true
+    }
+
+    /// A starter and its combining marks, normalized as one.
+    fn push_run(&mut self, run: &str, start: usize) {
+        let before = self.text.len();
+        if run.len() == 1 {
+            self.text.push_str(run);
+        } else {
+            self.text
+                .extend(run.chars().filter(|&c| !is_invisible(c)).nfkc());
+        }
+        let added = self.text.len() - before;
+        self.starts
+            .extend(std::iter::repeat_n(start as u32, added));
+        self.ends
+            .extend(std::iter::repeat_n((start + run.len()) as u32, added));
+    }
+
+    /// The normalized text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The original byte span of the normalized bytes `start..end` (`end > start`):
+    /// from the start of the first character run to the end of the last.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        (self.starts[start] as usize, self.ends[end - 1] as usize)
+    }
+}
+
+/// Whether any character is invisible or changes under NFKC.
+fn needs_normalizing(text: &str) -> bool {
+    text.chars().any(is_invisible)
+        || unicode_normalization::is_nfkc_quick(text.chars())
+            != unicode_normalization::IsNormalized::Yes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_and_already_normal_text_is_left_alone() {
+        let mut view = Normalized::default();
+        assert!(!view.normalize("plain ascii"));
+        assert!(!view.normalize("déjà vu, 東京, emoji 🙂"));
+        assert_eq!(view.text(), "");
+    }
+
+    #[test]
+    fn fullwidth_ligatures_and_invisible_characters_fold() {
+        let mut view = Normalized::default();
+        let original = "\u{FEFF}ｃａｒｄ ４１１１ ﬁle\u{2063}x e\u{301}";
+        assert!(view.normalize(original));
+        assert_eq!(view.text(), "card 4111 filex é");
+        // "fi" came from one ligature: both bytes map to its three.
+        let fi = view.text().find("fi").unwrap();
+        let (start, end) = view.original_span(fi, fi + 2);
+        assert_eq!(&original[start..end], "ﬁ");
+        // A composed é covers the letter and its combining accent.
+        let e = view.text().len() - "é".len();
+        let (start, end) = view.original_span(e, view.text().len());
+        assert_eq!(&original[start..end], "e\u{301}");
+    }
+}

@@ -1,0 +1,150 @@
+//! Hidden PII: invisible characters and compatibility forms inside values.
+
+use palisade_engine::Scanner;
+
+/// `(entity_type, original slice)` of each finding.
+fn found(scanner: &Scanner, text: &str) -> Vec<(String, String)> {
+    scanner
+        .scan(text)
+        .iter()
+        .map(|f| {
+            let by_chars: String = text.chars().skip(f.start).take(f.end - f.start).collect();
+            assert_eq!(by_chars, &text[f.byte_start..f.byte_end], "char and byte offsets agree");
+            (scanner.entity_name(f.entity).to_string(), by_chars)
+        })
+        .collect()
+}
+
+#[test]
+fn zero_width_and_fullwidth_pii_is_found_on_its_original_span() {
+    let scanner = Scanner::builtin();
+    for (text, entity, value) in [
+        ("mail ana@exa\u{200B}mple.org ok", "EMAIL_ADDRESS", "ana@exa\u{200B}mple.org"),
+        ("mail a\u{2060}na@example.org", "EMAIL_ADDRESS", "a\u{2060}na@example.org"),
+        ("card ４１１１ １１１１ １１１１ １１１１.", "CREDIT_CARD", "４１１１ １１１１ １１１１ １１１１"),
+        ("card 4111\u{200C}1111\u{200C}1111\u{200C}1111 🙂", "CREDIT_CARD", "4111\u{200C}1111\u{200C}1111\u{200C}1111"),
+        ("ssn ５３６-２２-１２３４", "US_SSN", "５３６-２２-１２３４"),
+        ("key ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ", "AWS_ACCESS_KEY", "ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ"),
+    ] {
+        let got = found(&scanner, text);
+        assert!(
+            got.contains(&(entity.to_string(), value.to_string())),
+            "{text:?}: {got:?}"
+        );
+    }
+}
+
+#[test]
+fn normalization_can_be_turned_off() {
+    let scanner = Scanner::builtin();
+    let options = palisade_engine::ScanOptions {
+        normalize: false,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    scanner.scan_with("mail ana@exa\u{200B}mple.org", &options, &mut scanner.scratch(), &mut out);
+    assert!(out.iter().all(|f| f.byte_end - f.byte_start < 20), "{out:?}");
+}
+
+mod properties {
+    use palisade_engine::{Normalized, Scanner};
+    use proptest::prelude::*;
+    use unicode_normalization::UnicodeNormalization;
+
+    static SCANNER: std::sync::LazyLock<Scanner> = std::sync::LazyLock::new(Scanner::builtin);
+
+    /// What the view of a slice reads as: invisible characters dropped, NFKC.
+    fn folded(text: &str) -> String {
+        text.chars()
+            .filter(|&c| !palisade_engine::is_invisible(c))
+            .nfkc()
+            .collect()
+    }
+
+    /// Characters that normalization touches, and plain ones.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z ]{1,8}",
+            Just("\u{200B}".to_string()),
+            Just("\u{FEFF}".to_string()),
+            Just("\u{E0041}".to_string()),
+            Just("ｆｕｌｌ".to_string()),
+            Just("ﬁ".to_string()),
+            Just("e\u{301}".to_string()),
+            Just("🙂".to_string()),
+            Just("Ж".to_string()),
+        ]
+    }
+
+    /// An email with invisible or fullwidth characters mixed in.
+    fn hidden_email() -> impl Strategy<Value = (String, String)> {
+        ("[a-z]{2,8}", "[a-z]{2,8}", prop::collection::vec(0usize..3, 0..6)).prop_map(
+            |(user, host, noise)| {
+                let plain = format!("{user}@{host}.org");
+                let mut hidden = String::new();
+                for (i, c) in plain.chars().enumerate() {
+                    match noise.get(i) {
+                        Some(0) => hidden.push('\u{200B}'),
+                        Some(1) => hidden.push('\u{2060}'),
+                        _ => {}
+                    }
+                    // Fullwidth form of a letter.
+                    if noise.get(i) == Some(&2) && c.is_ascii_lowercase() {
+                        hidden.push(char::from_u32(c as u32 - 0x61 + 0xFF41).unwrap());
+                    } else {
+                        hidden.push(c);
+                    }
+                }
+                (hidden, plain)
+            },
+        )
+    }
+
+    proptest! {
+        /// Each normalized span maps to an original span on char
+        /// boundaries whose own normalization contains it.
+        #[test]
+        fn original_spans_read_as_what_matched(
+            pieces in prop::collection::vec(piece(), 1..12),
+            a in 0usize..64,
+            b in 0usize..64,
+        ) {
+            let original: String = pieces.concat();
+            let mut view = Normalized::default();
+            if view.normalize(&original) {
+                let text = view.text();
+                prop_assert_eq!(text, folded(&original));
+                let bounds: Vec<usize> = text.char_indices().map(|(i, _)| i).chain([text.len()]).collect();
+                let (x, y) = (bounds[a % bounds.len()], bounds[b % bounds.len()]);
+                let (start, end) = (x.min(y), x.max(y));
+                if start < end {
+                    let (os, oe) = view.original_span(start, end);
+                    prop_assert!(original.is_char_boundary(os) && original.is_char_boundary(oe));
+                    prop_assert!(folded(&original[os..oe]).contains(&text[start..end]));
+                }
+            }
+        }
+
+        /// A planted email hidden with invisible and fullwidth characters is
+        /// found, and its original slice reads as the email.
+        #[test]
+        fn hidden_emails_are_found_where_they_are(
+            before in prop::collection::vec(piece(), 0..4),
+            (hidden, plain) in hidden_email(),
+            after in prop::collection::vec(piece(), 0..4),
+        ) {
+            let text = format!("{} mail {hidden} . {}", before.concat(), after.concat());
+            let scanner = &*SCANNER;
+            let findings = scanner.scan(&text);
+            let emails: Vec<&str> = findings
+                .iter()
+                .filter(|f| scanner.entity_name(f.entity) == "EMAIL_ADDRESS")
+                .map(|f| &text[f.byte_start..f.byte_end])
+                .collect();
+            prop_assert!(
+                emails.iter().any(|slice| folded(slice) == plain),
+                "{:?} in {:?}: {:?}", plain, text, emails
+            );
+        }
+    }
+}
