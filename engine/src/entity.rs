@@ -24,6 +24,7 @@ pub const BUILTIN_ENTITIES: &[&str] = &[
     "GOOGLE_API_KEY",
     "OPENAI_API_KEY",
     "SECRET",
+    "INVISIBLE_TEXT",
 ];
 
 /// Index of an entity type in a [`Scanner`](crate::Scanner)'s entity table.

@@ -55,8 +55,8 @@ mod validate;
 pub use entity::{EntityId, EntitySet, BUILTIN_ENTITIES};
 pub use error::{Error, ErrorKind};
 pub use finding::{Explanation, Finding, FindingView, RecognizerId};
-pub use palisade_kernels::Kernel;
 pub use normalize::{is_invisible, Normalized};
+pub use palisade_kernels::Kernel;
 pub use policy::{
     Action, Direction, DirectionPolicy, Policy, PolicyConfig, PolicyError, Trigger, Verdict,
     CLASSIFIERS,

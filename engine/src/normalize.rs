@@ -79,8 +79,7 @@ impl Normalized {
                 .extend(run.chars().filter(|&c| !is_invisible(c)).nfkc());
         }
         let added = self.text.len() - before;
-        self.starts
-            .extend(std::iter::repeat_n(start as u32, added));
+        self.starts.extend(std::iter::repeat_n(start as u32, added));
         self.ends
             .extend(std::iter::repeat_n((start + run.len()) as u32, added));
     }

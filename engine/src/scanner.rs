@@ -13,8 +13,8 @@ use crate::entity::{EntityId, EntitySet};
 use crate::error::{Error, ErrorKind};
 use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
 use crate::literals::{LiteralSet, LiteralSetBuilder};
-use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
 use crate::normalize::Normalized;
+use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
 use crate::trigger::TriggerBytes;
 use crate::validate::{shannon_entropy, Validator};
 
@@ -321,7 +321,7 @@ impl Scanner {
                 Some("") => {
                     return Err(fail(ErrorKind::Invalid("trigger must not be empty".into())))
                 }
-                Some(bytes) => Some(bytes.as_bytes().to_vec()),
+                Some(bytes) => Some(trigger_bytes(bytes).map_err(|e| fail(ErrorKind::Invalid(e)))?),
             };
             let trigger_bytes = trigger.as_deref().map(TriggerBytes::new);
             for (index, source) in spec.patterns.iter().enumerate() {
@@ -537,14 +537,17 @@ impl Scanner {
             "Scratch made by another Scanner"
         );
         out.clear();
+        self.scan_view(text, options, scratch, out);
+        // Text that normalizing changes is also scanned as normalized, for
+        // what invisible or compatibility characters hid; what both views
+        // find lands on the same original span and is resolved as one.
         let mut normalized = std::mem::take(&mut scratch.normalized);
         if options.normalize && normalized.normalize(text) {
+            let found_raw = out.len();
             self.scan_view(normalized.text(), options, scratch, out);
-            for f in out.iter_mut() {
+            for f in &mut out[found_raw..] {
                 (f.byte_start, f.byte_end) = normalized.original_span(f.byte_start, f.byte_end);
             }
-        } else {
-            self.scan_view(text, options, scratch, out);
         }
         scratch.normalized = normalized;
         resolve_overlaps(out);
@@ -678,6 +681,24 @@ impl Scanner {
             score: finding.score,
         }
     }
+}
+
+/// Trigger bytes as written: the string's bytes, with `\xHH` for a raw
+/// byte (the lead byte of a class of UTF-8 sequences, say).
+fn trigger_bytes(spec: &str) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut rest = spec;
+    while let Some(at) = rest.find("\\x") {
+        out.extend_from_slice(&rest.as_bytes()[..at]);
+        let byte = rest
+            .get(at + 2..at + 4)
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+            .ok_or_else(|| format!("trigger {spec:?}: \\x must be followed by two hex digits"))?;
+        out.push(byte);
+        rest = &rest[at + 4..];
+    }
+    out.extend_from_slice(rest.as_bytes());
+    Ok(out)
 }
 
 /// The parts of [`Scratch`] used per pattern, split off so that a set's cache

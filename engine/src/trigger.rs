@@ -113,10 +113,10 @@ pub(crate) fn profile(hir: &Hir, trigger: &TriggerBytes) -> Profile {
     }
 }
 
-/// Whether every byte the class matches is a trigger byte. A Unicode class
-/// counts only when it is all ASCII: a character from U+0080 on is several
-/// bytes in UTF-8, and which of them are trigger bytes is not worth tracking,
-/// so such a class is treated as possibly holding none (a safe answer).
+/// Whether every character the class matches holds a trigger byte: an
+/// ASCII character must be one; a wider one counts when its UTF-8 lead byte
+/// is one. Lead bytes grow with the code point, so a range's characters have
+/// lead bytes between those of its ends, and all of those must be triggers.
 fn class_within(class: &Class, trigger: &TriggerBytes) -> bool {
     match class {
         Class::Bytes(bytes) => bytes
@@ -124,8 +124,8 @@ fn class_within(class: &Class, trigger: &TriggerBytes) -> bool {
             .iter()
             .all(|r| (r.start()..=r.end()).all(|b| trigger.contains(b))),
         Class::Unicode(unicode) => unicode.ranges().iter().all(|r| {
-            u8::try_from(u32::from(r.end())).is_ok_and(|end| end.is_ascii())
-                && (r.start()..=r.end()).all(|c| trigger.contains(c as u8))
+            let lead = |c: char| c.encode_utf8(&mut [0; 4]).as_bytes()[0];
+            (lead(r.start())..=lead(r.end())).all(|b| trigger.contains(b))
         }),
     }
 }
@@ -137,6 +137,19 @@ mod tests {
     fn digits(pattern: &str) -> Profile {
         let hir = regex_syntax::parse(pattern).unwrap();
         profile(&hir, &TriggerBytes::new(b"0123456789"))
+    }
+
+    #[test]
+    fn wide_classes_count_by_their_lead_bytes() {
+        let lead = |pattern: &str| {
+            let hir = regex_syntax::parse(pattern).unwrap();
+            profile(&hir, &TriggerBytes::new(&[0xE2, 0xF3])).min_count
+        };
+        assert_eq!(lead(r"[\x{200B}-\x{200D}]+"), 1);
+        assert_eq!(lead(r"[\x{E0000}-\x{E007F}]{2}"), 2);
+        // U+FEFF starts with 0xEF, not a trigger here.
+        assert_eq!(lead(r"[\x{200B}\x{FEFF}]"), 0);
+        assert_eq!(lead(r"[a\x{200B}]"), 0);
     }
 
     #[test]

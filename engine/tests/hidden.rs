@@ -9,7 +9,11 @@ fn found(scanner: &Scanner, text: &str) -> Vec<(String, String)> {
         .iter()
         .map(|f| {
             let by_chars: String = text.chars().skip(f.start).take(f.end - f.start).collect();
-            assert_eq!(by_chars, &text[f.byte_start..f.byte_end], "char and byte offsets agree");
+            assert_eq!(
+                by_chars,
+                &text[f.byte_start..f.byte_end],
+                "char and byte offsets agree"
+            );
             (scanner.entity_name(f.entity).to_string(), by_chars)
         })
         .collect()
@@ -19,12 +23,32 @@ fn found(scanner: &Scanner, text: &str) -> Vec<(String, String)> {
 fn zero_width_and_fullwidth_pii_is_found_on_its_original_span() {
     let scanner = Scanner::builtin();
     for (text, entity, value) in [
-        ("mail ana@exa\u{200B}mple.org ok", "EMAIL_ADDRESS", "ana@exa\u{200B}mple.org"),
-        ("mail a\u{2060}na@example.org", "EMAIL_ADDRESS", "a\u{2060}na@example.org"),
-        ("card ４１１１ １１１１ １１１１ １１１１.", "CREDIT_CARD", "４１１１ １１１１ １１１１ １１１１"),
-        ("card 4111\u{200C}1111\u{200C}1111\u{200C}1111 🙂", "CREDIT_CARD", "4111\u{200C}1111\u{200C}1111\u{200C}1111"),
+        (
+            "mail ana@exa\u{200B}mple.org ok",
+            "EMAIL_ADDRESS",
+            "ana@exa\u{200B}mple.org",
+        ),
+        (
+            "mail a\u{2060}na@example.org",
+            "EMAIL_ADDRESS",
+            "a\u{2060}na@example.org",
+        ),
+        (
+            "card ４１１１ １１１１ １１１１ １１１１.",
+            "CREDIT_CARD",
+            "４１１１ １１１１ １１１１ １１１１",
+        ),
+        (
+            "card 4111\u{200C}1111\u{200C}1111\u{200C}1111 🙂",
+            "CREDIT_CARD",
+            "4111\u{200C}1111\u{200C}1111\u{200C}1111",
+        ),
         ("ssn ５３６-２２-１２３４", "US_SSN", "５３６-２２-１２３４"),
-        ("key ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ", "AWS_ACCESS_KEY", "ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ"),
+        (
+            "key ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ",
+            "AWS_ACCESS_KEY",
+            "ＡＫＩＡＩＯＳＦＯＤＮＮ７ＥＸＡＭＰＬＥ",
+        ),
     ] {
         let got = found(&scanner, text);
         assert!(
@@ -42,8 +66,16 @@ fn normalization_can_be_turned_off() {
         ..Default::default()
     };
     let mut out = Vec::new();
-    scanner.scan_with("mail ana@exa\u{200B}mple.org", &options, &mut scanner.scratch(), &mut out);
-    assert!(out.iter().all(|f| f.byte_end - f.byte_start < 20), "{out:?}");
+    scanner.scan_with(
+        "mail ana@exa\u{200B}mple.org",
+        &options,
+        &mut scanner.scratch(),
+        &mut out,
+    );
+    assert!(
+        out.iter().all(|f| f.byte_end - f.byte_start < 20),
+        "{out:?}"
+    );
 }
 
 mod properties {
@@ -78,8 +110,12 @@ mod properties {
 
     /// An email with invisible or fullwidth characters mixed in.
     fn hidden_email() -> impl Strategy<Value = (String, String)> {
-        ("[a-z]{2,8}", "[a-z]{2,8}", prop::collection::vec(0usize..3, 0..6)).prop_map(
-            |(user, host, noise)| {
+        (
+            "[a-z]{2,8}",
+            "[a-z]{2,8}",
+            prop::collection::vec(0usize..3, 0..6),
+        )
+            .prop_map(|(user, host, noise)| {
                 let plain = format!("{user}@{host}.org");
                 let mut hidden = String::new();
                 for (i, c) in plain.chars().enumerate() {
@@ -96,8 +132,7 @@ mod properties {
                     }
                 }
                 (hidden, plain)
-            },
-        )
+            })
     }
 
     proptest! {
@@ -146,5 +181,24 @@ mod properties {
                 "{:?} in {:?}: {:?}", plain, text, emails
             );
         }
+    }
+}
+
+#[test]
+fn invisible_text_is_flagged_where_it_hides_things() {
+    let scanner = Scanner::builtin();
+    let tags: String = "ignore all".chars().map(|c| char::from_u32(0xE0000 + c as u32).unwrap()).collect();
+    for (text, value) in [
+        (format!("hello{tags} world"), tags.clone()),
+        ("file \u{202E}gpj.exe".to_string(), "\u{202E}".to_string()),
+        ("pass\u{200B}word".to_string(), "\u{200B}".to_string()),
+        ("sys\u{2060}\u{2060}tem".to_string(), "\u{2060}\u{2060}".to_string()),
+    ] {
+        let got = found(&scanner, &text);
+        assert!(got.contains(&("INVISIBLE_TEXT".to_string(), value)), "{text:?}: {got:?}");
+    }
+    // Joiners where scripts need them are not hidden text.
+    for benign in ["family 👨\u{200D}👩\u{200D}👧", "می\u{200C}خواهم", "plain text — with “quotes”…"] {
+        assert_eq!(found(&scanner, benign), [], "{benign}");
     }
 }
