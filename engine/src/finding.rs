@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::decode::DecodeChain;
 use crate::entity::EntityId;
 
 /// Index of a recognizer in a [`Scanner`](crate::Scanner).
@@ -45,6 +46,9 @@ pub struct Finding {
     pub validated: bool,
     /// Which of the recognizer's context words was found near the match.
     pub context_word: Option<u16>,
+    /// The encodings the value was found under (outermost first); empty when
+    /// it is in the text as written. The span is then the encoded segment's.
+    pub decoded: DecodeChain,
 }
 
 /// Why a finding was reported, for `return_explanation` and debugging rules.
@@ -100,6 +104,12 @@ pub struct FindingView<'s> {
     pub score: f32,
     /// The recognizer's id.
     pub recognizer: &'s str,
+    /// The outermost encoding, for a finding inside an encoded segment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decoded_from: Option<&'static str>,
+    /// Every encoding, outermost first (`["base64", "hex"]`), when decoded.
+    #[serde(skip_serializing_if = "DecodeChain::is_empty")]
+    pub decode_chain: DecodeChain,
     /// Why it was reported, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation<'s>>,
@@ -126,6 +136,8 @@ impl Finding {
             byte_end: self.byte_end,
             score: self.score,
             recognizer: scanner.recognizer_name(self.recognizer),
+            decoded_from: self.decoded.iter().next().map(|e| e.name()),
+            decode_chain: self.decoded,
             explanation: explain.then(|| scanner.explain(self)),
         }
     }
@@ -187,6 +199,7 @@ mod tests {
             keyword: None,
             validated: false,
             context_word: None,
+            decoded: DecodeChain::default(),
         }
     }
 

@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 
 mod automaton;
+mod decode;
 mod entity;
 mod error;
 mod finding;
@@ -52,6 +53,7 @@ mod scanner;
 mod trigger;
 mod validate;
 
+pub use decode::{DecodeChain, Encoding};
 pub use entity::{EntityId, EntitySet, BUILTIN_ENTITIES};
 pub use error::{Error, ErrorKind};
 pub use finding::{Explanation, Finding, FindingView, RecognizerId};

@@ -9,6 +9,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternSet};
 
 use crate::automaton::{compile_pattern, compile_set};
+use crate::decode::{self, DecodeChain, Encoding, MAX_DEPTH};
 use crate::entity::{EntityId, EntitySet};
 use crate::error::{Error, ErrorKind};
 use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
@@ -250,6 +251,8 @@ pub struct Scratch {
     resume: Vec<usize>,
     /// The normalized view of the text being scanned.
     normalized: Normalized,
+    /// Per decoding depth: the decoded segment and what its scan found.
+    decoded: Vec<(Vec<u8>, Vec<Finding>)>,
 }
 
 /// The default [`ScanOptions::score_threshold`]: recognizers for weak
@@ -270,6 +273,13 @@ pub struct ScanOptions {
     /// that `ana@exa\u{200B}mple.org` or fullwidth digits are still found
     /// (default on). Offsets always refer to the original text.
     pub normalize: bool,
+    /// How deep to decode encoded segments (base64, hex, percent, `\\uXXXX`,
+    /// quoted-printable) and scan what they hold; 0 turns decoding off
+    /// (default 2, at most 4). Findings inside are reported on the encoded
+    /// span, with the encodings in [`Finding::decoded`].
+    pub decode_depth: u8,
+    /// Most decoded bytes per scan, all depths together (default 4 MiB).
+    pub decode_budget: usize,
 }
 
 impl Default for ScanOptions {
@@ -279,6 +289,8 @@ impl Default for ScanOptions {
             score_threshold: DEFAULT_SCORE_THRESHOLD,
             allow_list: Vec::new(),
             normalize: true,
+            decode_depth: 2,
+            decode_budget: 4 << 20,
         }
     }
 }
@@ -497,6 +509,7 @@ impl Scanner {
             which: PatternSet::new(largest_set.unwrap_or(0)),
             resume: vec![0; self.patterns.len()],
             normalized: Normalized::default(),
+            decoded: vec![(Vec::new(), Vec::new()); MAX_DEPTH],
         }
     }
 
@@ -537,6 +550,24 @@ impl Scanner {
             "Scratch made by another Scanner"
         );
         out.clear();
+        let depth = options.decode_depth.min(MAX_DEPTH as u8);
+        let mut budget = options.decode_budget;
+        self.scan_layers(text, options, depth, &mut budget, scratch, out);
+        resolve_overlaps(out);
+        fill_char_offsets(text, out);
+    }
+
+    /// The text as written, its normalized view, and (down to `depth`) its
+    /// decoded segments: raw findings with byte offsets into `text`.
+    fn scan_layers(
+        &self,
+        text: &str,
+        options: &ScanOptions,
+        depth: u8,
+        budget: &mut usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) {
         self.scan_view(text, options, scratch, out);
         // Text that normalizing changes is also scanned as normalized, for
         // what invisible or compatibility characters hid; what both views
@@ -550,8 +581,51 @@ impl Scanner {
             }
         }
         scratch.normalized = normalized;
-        resolve_overlaps(out);
-        fill_char_offsets(text, out);
+        if depth > 0 && *budget > 0 {
+            self.scan_decoded(text, options, depth, budget, scratch, out);
+        }
+    }
+
+    /// Scans each encoded segment of `text`, decoded, one level down, and
+    /// reports what it holds on the segment's span.
+    fn scan_decoded(
+        &self,
+        text: &str,
+        options: &ScanOptions,
+        depth: u8,
+        budget: &mut usize,
+        scratch: &mut Scratch,
+        out: &mut Vec<Finding>,
+    ) {
+        let level = usize::from(depth) - 1;
+        let (mut buf, mut inner) = std::mem::take(&mut scratch.decoded[level]);
+        decode::segments(text, |range, encoding| {
+            if *budget == 0 || !decode::decode(&text[range.clone()], encoding, &mut buf) {
+                return;
+            }
+            *budget = budget.saturating_sub(buf.len());
+            let decoded = std::str::from_utf8(&buf).expect("decode checks UTF-8");
+            inner.clear();
+            self.scan_layers(decoded, options, depth - 1, budget, scratch, &mut inner);
+            let segment = &text[range.clone()];
+            for f in inner.drain(..) {
+                // Escapes leave most characters as written: what decodes to
+                // itself was found in the text already.
+                let as_written = matches!(
+                    encoding,
+                    Encoding::Percent | Encoding::UnicodeEscape | Encoding::QuotedPrintable
+                ) && segment.contains(&decoded[f.byte_start..f.byte_end]);
+                if !as_written {
+                    out.push(Finding {
+                        byte_start: range.start,
+                        byte_end: range.end,
+                        decoded: f.decoded.inside(encoding),
+                        ..f
+                    });
+                }
+            }
+        });
+        scratch.decoded[level] = (buf, inner);
     }
 
     /// Every search over one view of the text, appending raw findings
@@ -571,6 +645,7 @@ impl Scanner {
             which,
             resume,
             normalized: _,
+            decoded: _,
         } = scratch;
         resume.fill(0);
         let mut parts = PatternScratch {
@@ -939,6 +1014,7 @@ impl Run<'_, '_, '_> {
             keyword,
             validated,
             context_word,
+            decoded: DecodeChain::default(),
         });
     }
 

@@ -187,18 +187,130 @@ mod properties {
 #[test]
 fn invisible_text_is_flagged_where_it_hides_things() {
     let scanner = Scanner::builtin();
-    let tags: String = "ignore all".chars().map(|c| char::from_u32(0xE0000 + c as u32).unwrap()).collect();
+    let tags: String = "ignore all"
+        .chars()
+        .map(|c| char::from_u32(0xE0000 + c as u32).unwrap())
+        .collect();
     for (text, value) in [
         (format!("hello{tags} world"), tags.clone()),
         ("file \u{202E}gpj.exe".to_string(), "\u{202E}".to_string()),
         ("pass\u{200B}word".to_string(), "\u{200B}".to_string()),
-        ("sys\u{2060}\u{2060}tem".to_string(), "\u{2060}\u{2060}".to_string()),
+        (
+            "sys\u{2060}\u{2060}tem".to_string(),
+            "\u{2060}\u{2060}".to_string(),
+        ),
     ] {
         let got = found(&scanner, &text);
-        assert!(got.contains(&("INVISIBLE_TEXT".to_string(), value)), "{text:?}: {got:?}");
+        assert!(
+            got.contains(&("INVISIBLE_TEXT".to_string(), value)),
+            "{text:?}: {got:?}"
+        );
     }
     // Joiners where scripts need them are not hidden text.
-    for benign in ["family 👨\u{200D}👩\u{200D}👧", "می\u{200C}خواهم", "plain text — with “quotes”…"] {
+    for benign in [
+        "family 👨\u{200D}👩\u{200D}👧",
+        "می\u{200C}خواهم",
+        "plain text — with “quotes”…",
+    ] {
         assert_eq!(found(&scanner, benign), [], "{benign}");
     }
+}
+
+fn b64(text: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(text)
+}
+
+/// `(entity_type, original slice, decoded_from chain)` of each finding.
+fn decoded(scanner: &Scanner, text: &str) -> Vec<(String, String, Vec<String>)> {
+    scanner
+        .scan(text)
+        .iter()
+        .map(|f| {
+            (
+                scanner.entity_name(f.entity).to_string(),
+                text[f.byte_start..f.byte_end].to_string(),
+                f.decoded.iter().map(|e| e.name().to_string()).collect(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn encoded_pii_is_found_on_the_encoded_span() {
+    let scanner = Scanner::builtin();
+    let key = b64("aws key AKIAIOSFODNN7EXAMPLE");
+    let nested = b64(&hex::encode("mail ana.lopez@example.org"));
+    let pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA0Z3VS5JJcds3xfn/ygWyF8PbnGy0AHB7MhgHcTz6sE2I2yPB\naFDrBz9vFqU4yVJbqFJbVh2kCdk0+Xc2XkP0VQ==\n-----END RSA PRIVATE KEY-----";
+    let pem64 = b64(pem);
+    let cases = [
+        (
+            format!("config: {key} end"),
+            "AWS_ACCESS_KEY",
+            key.clone(),
+            vec!["base64"],
+        ),
+        (
+            format!("blob {nested}"),
+            "EMAIL_ADDRESS",
+            nested.clone(),
+            vec!["base64", "hex"],
+        ),
+        (
+            format!("k={pem64}"),
+            "PRIVATE_KEY",
+            pem64.clone(),
+            vec!["base64"],
+        ),
+        (
+            "see https://x.example/?to=ana%2Elopez%40example%2Eorg now".to_string(),
+            "EMAIL_ADDRESS",
+            "https://x.example/?to=ana%2Elopez%40example%2Eorg".to_string(),
+            vec!["percent"],
+        ),
+        (
+            r#"{"note": "\u0061\u006e\u0061@example.org"}"#.to_string(),
+            "EMAIL_ADDRESS",
+            r#"\u0061\u006e\u0061@example.org"#.to_string(),
+            vec!["unicode_escape"],
+        ),
+    ];
+    for (text, entity, span, chain) in cases {
+        let got = decoded(&scanner, &text);
+        let want = (
+            entity.to_string(),
+            span,
+            chain.into_iter().map(String::from).collect::<Vec<_>>(),
+        );
+        assert!(got.contains(&want), "{text}: {got:?}");
+    }
+}
+
+#[test]
+fn decoding_respects_depth_and_leaves_plain_findings_alone() {
+    let scanner = Scanner::builtin();
+    let nested = b64(&hex::encode("mail ana.lopez@example.org"));
+    let options = palisade_engine::ScanOptions {
+        decode_depth: 1,
+        ..Default::default()
+    };
+    let mut out = Vec::new();
+    scanner.scan_with(&nested, &options, &mut scanner.scratch(), &mut out);
+    assert_eq!(out, []);
+    // A percent-encoded URL whose email is written plainly is reported once, as written.
+    let text = "q=a%20b&cc=ana@example.org";
+    let got = decoded(&scanner, text);
+    assert!(
+        got.contains(&("EMAIL_ADDRESS".into(), "ana@example.org".into(), vec![])),
+        "{got:?}"
+    );
+    assert!(got.iter().all(|(_, _, chain)| chain.is_empty()), "{got:?}");
+    // Ordinary prose has nothing to decode.
+    assert_eq!(
+        decoded(
+            &scanner,
+            "internationalization of characteristically long words"
+        ),
+        []
+    );
 }

@@ -1,0 +1,374 @@
+//! Decode-then-scan: encoded segments of a text (base64, hex, percent
+//! encoding, `\uXXXX` escapes, quoted-printable) are decoded and scanned
+//! too, so that a base64 blob holding an AWS key is found.
+//!
+//! Work stays linear: segments do not overlap, no decoding makes a segment
+//! longer than its encoded form, nesting is limited by
+//! [`ScanOptions::decode_depth`](crate::ScanOptions::decode_depth), and all
+//! decoded bytes of one scan are capped by
+//! [`ScanOptions::decode_budget`](crate::ScanOptions::decode_budget).
+
+use std::ops::Range;
+
+use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+use base64::engine::DecodePaddingMode;
+use base64::Engine;
+use serde::ser::SerializeSeq;
+use serde::Serialize;
+
+/// An encoding palisade sees through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    /// RFC 4648 base64 (`+/`), padded or not.
+    Base64,
+    /// RFC 4648 base64url (`-_`), padded or not.
+    Base64Url,
+    /// Hexadecimal bytes.
+    Hex,
+    /// `%XX` (URL) encoding.
+    Percent,
+    /// `\uXXXX` escapes (JSON, JavaScript), surrogate pairs included.
+    UnicodeEscape,
+    /// MIME quoted-printable (`=XX`, soft line breaks).
+    QuotedPrintable,
+}
+
+impl Encoding {
+    /// The name used in findings (`decoded_from`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Encoding::Base64 => "base64",
+            Encoding::Base64Url => "base64url",
+            Encoding::Hex => "hex",
+            Encoding::Percent => "percent",
+            Encoding::UnicodeEscape => "unicode_escape",
+            Encoding::QuotedPrintable => "quoted_printable",
+        }
+    }
+}
+
+/// The encodings a finding was found under, outermost first; empty for a
+/// finding in the text as written. Plain data, so findings stay `Copy`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct DecodeChain {
+    steps: [Option<Encoding>; MAX_DEPTH],
+}
+
+/// The deepest nesting a chain records.
+pub const MAX_DEPTH: usize = 4;
+
+impl DecodeChain {
+    /// Whether the finding is in the text as written.
+    pub fn is_empty(&self) -> bool {
+        self.steps[0].is_none()
+    }
+
+    /// The encodings, outermost first.
+    pub fn iter(&self) -> impl Iterator<Item = Encoding> + '_ {
+        self.steps.iter().map_while(|s| *s)
+    }
+
+    /// This chain found inside a segment encoded with `outer`.
+    pub(crate) fn inside(self, outer: Encoding) -> DecodeChain {
+        let mut steps = [None; MAX_DEPTH];
+        steps[0] = Some(outer);
+        steps[1..].copy_from_slice(&self.steps[..MAX_DEPTH - 1]);
+        DecodeChain { steps }
+    }
+}
+
+impl Serialize for DecodeChain {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        for step in self.iter() {
+            seq.serialize_element(step.name())?;
+        }
+        seq.end()
+    }
+}
+
+/// Shortest base64 or hex run worth decoding (12 decoded bytes of base64).
+const MIN_RUN: usize = 16;
+
+/// Calls `each` with every encoded-looking segment of `text`, left to right,
+/// without overlaps: whitespace-separated tokens holding `%XX`, `\uXXXX` or
+/// quoted-printable escapes, and runs of at least 16 base64 or hex characters.
+pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding)) {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at].is_ascii_whitespace() {
+            at += 1;
+            continue;
+        }
+        let mut end = at;
+        while end < bytes.len() && !bytes[end].is_ascii_whitespace() {
+            end += 1;
+        }
+        // A quoted-printable soft line break (`=` at a line end) continues the token.
+        while end + 1 < bytes.len()
+            && bytes[end - 1] == b'='
+            && (bytes[end] == b'\n' || (bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n')))
+        {
+            end += if bytes[end] == b'\r' { 2 } else { 1 };
+            while end < bytes.len() && !bytes[end].is_ascii_whitespace() {
+                end += 1;
+            }
+        }
+        token(&bytes[at..end], at, &mut each);
+        at = end;
+    }
+}
+
+fn token(token: &[u8], offset: usize, each: &mut impl FnMut(Range<usize>, Encoding)) {
+    let escapes = |marker: u8, upper_only: bool| {
+        token
+            .windows(3)
+            .filter(|w| {
+                w[0] == marker
+                    && w[1..].iter().all(|b| {
+                        b.is_ascii_digit()
+                            || (b'A'..=b'F').contains(b)
+                            || (!upper_only && (b'a'..=b'f').contains(b))
+                    })
+            })
+            .count()
+    };
+    // Escaped tokens are reported without the quotes and brackets around them.
+    let edge = |b: &u8| {
+        matches!(
+            b,
+            b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b',' | b';'
+        )
+    };
+    let lead = token.iter().take_while(|b| edge(b)).count();
+    let trail = token[lead..].iter().rev().take_while(|b| edge(b)).count();
+    let whole = offset + lead..offset + token.len() - trail;
+    if escapes(b'%', false) >= 1 {
+        return each(whole, Encoding::Percent);
+    }
+    if token
+        .windows(6)
+        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(u8::is_ascii_hexdigit))
+    {
+        return each(whole, Encoding::UnicodeEscape);
+    }
+    if escapes(b'=', true) >= 2 {
+        return each(whole, Encoding::QuotedPrintable);
+    }
+    let is_b64 = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_');
+    let mut at = 0;
+    while at < token.len() {
+        if !is_b64(token[at]) {
+            at += 1;
+            continue;
+        }
+        let mut end = at;
+        while end < token.len() && is_b64(token[end]) {
+            end += 1;
+        }
+        let mut padded = end;
+        while padded < token.len() && padded < end + 2 && token[padded] == b'=' {
+            padded += 1;
+        }
+        let run = &token[at..end];
+        if run.len() >= MIN_RUN {
+            let encoding = if run.len() % 2 == 0 && run.iter().all(u8::is_ascii_hexdigit) {
+                Encoding::Hex
+            } else if run.iter().any(|&b| b == b'-' || b == b'_') {
+                Encoding::Base64Url
+            } else {
+                Encoding::Base64
+            };
+            each(offset + at..offset + padded, encoding);
+        }
+        at = padded;
+    }
+}
+
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const BASE64: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
+
+/// Decodes `segment` into `out` (cleared first); `true` when it decoded to
+/// text worth scanning: valid UTF-8, at least four characters, no control
+/// characters but tabs and line breaks.
+pub(crate) fn decode(segment: &str, encoding: Encoding, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let bytes = segment.as_bytes();
+    let decoded = match encoding {
+        Encoding::Base64 => BASE64.decode_vec(bytes, out).is_ok(),
+        Encoding::Base64Url => BASE64_URL.decode_vec(bytes, out).is_ok(),
+        Encoding::Hex => {
+            out.resize(bytes.len() / 2, 0);
+            hex::decode_to_slice(bytes, out).is_ok()
+        }
+        Encoding::Percent => unescape(bytes, b'%', false, out),
+        Encoding::QuotedPrintable => unescape(bytes, b'=', true, out),
+        Encoding::UnicodeEscape => unicode_unescape(segment, out),
+    };
+    decoded
+        && out.len() >= 4
+        && std::str::from_utf8(out).is_ok_and(|text| {
+            text.chars()
+                .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        })
+}
+
+fn hex_value(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// `%XX` or `=XX` escapes; with `soft_breaks`, `=` at a line end is dropped.
+fn unescape(bytes: &[u8], marker: u8, soft_breaks: bool, out: &mut Vec<u8>) -> bool {
+    let mut at = 0;
+    while at < bytes.len() {
+        let b = bytes[at];
+        if b == marker {
+            if let (Some(hi), Some(lo)) = (
+                bytes.get(at + 1).copied().and_then(hex_value),
+                bytes.get(at + 2).copied().and_then(hex_value),
+            ) {
+                out.push(hi << 4 | lo);
+                at += 3;
+                continue;
+            }
+            if soft_breaks {
+                let skip = match bytes.get(at + 1..at + 3) {
+                    Some([b'\r', b'\n']) => 3,
+                    _ if bytes.get(at + 1) == Some(&b'\n') => 2,
+                    _ => 0,
+                };
+                if skip > 0 {
+                    at += skip;
+                    continue;
+                }
+            }
+        }
+        out.push(b);
+        at += 1;
+    }
+    true
+}
+
+/// `\uXXXX` escapes, pairing surrogates; an unpaired surrogate fails.
+fn unicode_unescape(text: &str, out: &mut Vec<u8>) -> bool {
+    let bytes = text.as_bytes();
+    let unit = |at: usize| -> Option<u32> {
+        let digits = bytes.get(at..at + 6)?;
+        if &digits[..2] != b"\\u" {
+            return None;
+        }
+        u32::from_str_radix(std::str::from_utf8(&digits[2..]).ok()?, 16).ok()
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        let Some(first) = unit(at) else {
+            out.push(bytes[at]);
+            at += 1;
+            continue;
+        };
+        let (code, used) = match first {
+            0xD800..=0xDBFF => match unit(at + 6) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    (0x10000 + ((first - 0xD800) << 10) + (low - 0xDC00), 12)
+                }
+                _ => return false,
+            },
+            0xDC00..=0xDFFF => return false,
+            _ => (first, 6),
+        };
+        let Some(c) = char::from_u32(code) else {
+            return false;
+        };
+        out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+        at += used;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<(&str, Encoding)> {
+        let mut out = Vec::new();
+        segments(text, |range, encoding| out.push((&text[range], encoding)));
+        out
+    }
+
+    fn decoded(segment: &str, encoding: Encoding) -> Option<String> {
+        let mut out = Vec::new();
+        decode(segment, encoding, &mut out).then(|| String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn segments_are_classified() {
+        assert_eq!(
+            found(
+                "see QUtJQUlPU0ZPRE5ON0VYQU1QTEU= and 414b4941494f53464f444e4e374558414d504c45 ok"
+            ),
+            [
+                ("QUtJQUlPU0ZPRE5ON0VYQU1QTEU=", Encoding::Base64),
+                ("414b4941494f53464f444e4e374558414d504c45", Encoding::Hex),
+            ]
+        );
+        assert_eq!(
+            found("mailto:ana%40example.org \\u0061\\u006e\\u0061 short"),
+            [
+                ("mailto:ana%40example.org", Encoding::Percent),
+                ("\\u0061\\u006e\\u0061", Encoding::UnicodeEscape),
+            ]
+        );
+        assert_eq!(found("plain words only here"), []);
+    }
+
+    #[test]
+    fn each_encoding_decodes() {
+        assert_eq!(
+            decoded("QUtJQUlPU0ZPRE5ON0VYQU1QTEU", Encoding::Base64).unwrap(),
+            "AKIAIOSFODNN7EXAMPLE"
+        );
+        assert_eq!(
+            decoded("aGk_aGk-aGk", Encoding::Base64Url).unwrap(),
+            "hi?hi>hi"
+        );
+        assert_eq!(
+            decoded("616e6140782e6f7267", Encoding::Hex).unwrap(),
+            "ana@x.org"
+        );
+        assert_eq!(
+            decoded("ana%40example.org", Encoding::Percent).unwrap(),
+            "ana@example.org"
+        );
+        assert_eq!(
+            decoded("\\u0061na\\ud83d\\ude42", Encoding::UnicodeEscape).unwrap(),
+            "ana🙂"
+        );
+        assert_eq!(decoded("\\ud83d alone", Encoding::UnicodeEscape), None);
+        assert_eq!(
+            decoded("ana=40exam=\nple.org", Encoding::QuotedPrintable).unwrap(),
+            "ana@example.org"
+        );
+        // Long words are valid base64 but decode to bytes that are not text.
+        assert_eq!(decoded("internationalization", Encoding::Base64), None);
+    }
+
+    #[test]
+    fn chains_nest_outermost_first() {
+        let chain = DecodeChain::default()
+            .inside(Encoding::Hex)
+            .inside(Encoding::Base64);
+        assert_eq!(
+            chain.iter().collect::<Vec<_>>(),
+            [Encoding::Base64, Encoding::Hex]
+        );
+        assert_eq!(
+            serde_json::to_string(&chain).unwrap(),
+            r#"["base64","hex"]"#
+        );
+    }
+}
