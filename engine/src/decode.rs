@@ -174,7 +174,7 @@ fn token(token: &[u8], offset: usize, each: &mut impl FnMut(Range<usize>, Encodi
         }
         let run = &token[at..end];
         if run.len() >= MIN_RUN {
-            let encoding = if run.len() % 2 == 0 && run.iter().all(u8::is_ascii_hexdigit) {
+            let encoding = if run.len().is_multiple_of(2) && run.iter().all(u8::is_ascii_hexdigit) {
                 Encoding::Hex
             } else if run.iter().any(|&b| b == b'-' || b == b'_') {
                 Encoding::Base64Url

@@ -13,6 +13,8 @@
 //!   or encrypt what was found.
 //! * [`Policy`]: findings and classifier scores become a [`Verdict`]
 //!   (allow, redact or block) for an LLM gateway.
+//! * [`InjectionRules`]: known prompt-injection phrasings, matched through
+//!   obfuscation, giving the `injection_rules` score.
 //! * [`Validator`]: the checksums and number-plan checks candidates must pass.
 //!
 //! # Example
@@ -44,6 +46,7 @@ mod decode;
 mod entity;
 mod error;
 mod finding;
+mod injection;
 mod literals;
 mod normalize;
 mod policy;
@@ -57,6 +60,7 @@ pub use decode::{DecodeChain, Encoding};
 pub use entity::{EntityId, EntitySet, BUILTIN_ENTITIES};
 pub use error::{Error, ErrorKind};
 pub use finding::{Explanation, Finding, FindingView, RecognizerId};
+pub use injection::{InjectionReport, InjectionRules, RuleMatch, Seen, BUILTIN_INJECTION_RULES};
 pub use normalize::{is_invisible, Normalized};
 pub use palisade_kernels::Kernel;
 pub use policy::{
