@@ -341,7 +341,7 @@ fn fold_ascii(c: char) -> Option<char> {
     })
 }
 
-fn fold_phrase(phrase: &str) -> String {
+pub(crate) fn fold_phrase(phrase: &str) -> String {
     let mut out = String::new();
     for c in phrase.chars() {
         fold_char(c, |l| out.push(l));
@@ -352,7 +352,7 @@ fn fold_phrase(phrase: &str) -> String {
 /// A text folded to letters only, each mapped to the original character it
 /// came from; invisible characters disappear without breaking a word.
 #[derive(Default)]
-struct Folded {
+pub(crate) struct Folded {
     letters: String,
     starts: Vec<u32>,
     ends: Vec<u32>,
@@ -361,7 +361,11 @@ struct Folded {
 }
 
 impl Folded {
-    fn fold(&mut self, text: &str) {
+    pub(crate) fn letters(&self) -> &str {
+        &self.letters
+    }
+
+    pub(crate) fn fold(&mut self, text: &str) {
         self.letters.clear();
         self.starts.clear();
         self.ends.clear();

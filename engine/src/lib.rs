@@ -42,6 +42,7 @@
 #![deny(missing_docs)]
 
 mod automaton;
+mod canary;
 mod decode;
 mod entity;
 mod error;
@@ -56,6 +57,7 @@ mod scanner;
 mod trigger;
 mod validate;
 
+pub use canary::Canaries;
 pub use decode::{DecodeChain, Encoding};
 pub use entity::{EntityId, EntitySet, BUILTIN_ENTITIES};
 pub use error::{Error, ErrorKind};

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::{EntityId, Finding, Scanner};
 
 /// The classifier names a policy may set thresholds for.
-pub const CLASSIFIERS: &[&str] = &["injection", "toxicity"];
+pub const CLASSIFIERS: &[&str] = &["injection", "injection_rules", "toxicity"];
 
 /// Which way the text flows through the gateway: thresholds and entity
 /// actions differ for a user's prompt and a model's answer.
@@ -108,7 +108,8 @@ impl DirectionPolicy {
 /// The policy of both directions, as written in the config file.
 ///
 /// The default redacts every entity type in both directions and blocks on
-/// injection at 0.5 (input) and toxicity at 0.7 (input) or 0.5 (output).
+/// injection and injection rules at 0.5 (input) and toxicity at 0.7 (input)
+/// or 0.5 (output). A leaked canary always blocks.
 #[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
@@ -121,7 +122,11 @@ pub struct PolicyConfig {
 }
 
 fn default_input() -> DirectionPolicy {
-    DirectionPolicy::with_thresholds(&[("injection", 0.5), ("toxicity", 0.7)])
+    DirectionPolicy::with_thresholds(&[
+        ("injection", 0.5),
+        ("injection_rules", 0.5),
+        ("toxicity", 0.7),
+    ])
 }
 
 fn default_output() -> DirectionPolicy {
@@ -151,7 +156,7 @@ pub enum PolicyError {
     },
     /// A threshold for a classifier palisade does not have.
     #[error(
-        "policy.{direction}.thresholds: unknown classifier '{name}' (known: injection, toxicity)"
+        "policy.{direction}.thresholds: unknown classifier '{name}' (known: injection, injection_rules, toxicity)"
     )]
     UnknownClassifier {
         /// `input` or `output`.
@@ -222,11 +227,11 @@ struct CompiledDirection {
 ///
 /// let text = "key AKIAIOSFODNN7EXAMPLE, mail ana@example.org";
 /// let findings = scanner.scan(text);
-/// let verdict = policy.decide(&scanner, Direction::Input, &findings, &[("toxicity", Some(0.1))]);
+/// let verdict = policy.decide(&scanner, Direction::Input, &findings, &[("toxicity", Some(0.1))], false);
 /// assert_eq!(verdict.verdict, Action::Block);
 /// assert_eq!(verdict.triggers.len(), 2); // the key blocks, the email asks for redaction
 ///
-/// let verdict = policy.decide(&scanner, Direction::Output, &[], &[("toxicity", Some(0.6))]);
+/// let verdict = policy.decide(&scanner, Direction::Output, &[], &[("toxicity", Some(0.6))], false);
 /// assert_eq!(verdict.verdict, Action::Block);
 /// ```
 #[derive(Clone, Debug)]
@@ -258,12 +263,14 @@ impl Policy {
 
     /// The verdict for one text. `scores` are the classifier scores, `None`
     /// when that classifier did not run; a missing score never triggers.
+    /// `canary_leak` says a registered canary was found in the text.
     pub fn decide<'a>(
         &self,
         scanner: &'a Scanner,
         direction: Direction,
         findings: &[Finding],
         scores: &[(&'a str, Option<f32>)],
+        canary_leak: bool,
     ) -> Verdict<'a> {
         let policy = self.direction(direction);
         let mut verdict = Verdict {
@@ -283,6 +290,15 @@ impl Policy {
                 entity_type: Some(scanner.entity_name(finding.entity)),
                 score: None,
                 action,
+            });
+        }
+        if canary_leak {
+            verdict.verdict = Action::Block;
+            verdict.triggers.push(Trigger {
+                detector: "canary_leak",
+                entity_type: None,
+                score: None,
+                action: Action::Block,
             });
         }
         for &(name, score) in scores {
@@ -389,6 +405,7 @@ mod tests {
             Direction::Input,
             &findings,
             &[("injection", None)],
+            false,
         );
         assert_eq!(verdict.verdict, Action::Allow);
         assert!(verdict.triggers.is_empty());
@@ -404,6 +421,7 @@ mod tests {
             Direction::Input,
             &findings,
             &[("toxicity", Some(0.6))],
+            false,
         );
         assert_eq!(verdict.verdict, Action::Redact);
         assert_eq!(verdict.triggers.len(), 1);
@@ -412,6 +430,7 @@ mod tests {
             Direction::Output,
             &findings,
             &[("toxicity", Some(0.6))],
+            false,
         );
         assert_eq!(verdict.verdict, Action::Block);
         assert_eq!(verdict.triggers[1].detector, "toxicity");

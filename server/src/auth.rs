@@ -22,6 +22,8 @@ pub struct Caller {
     pub name: String,
     /// The key's organisation.
     pub org: String,
+    /// Canaries planted in this key's system prompts: found in an output, they block it.
+    pub canaries: Vec<String>,
     endpoints: Option<Vec<String>>,
     digest: [u8; 32],
     /// `None` for the anonymous caller: only the global in-flight limit applies.
@@ -91,6 +93,7 @@ impl KeyTable {
             out.push(Arc::new(Caller {
                 name: key.name.clone(),
                 org: key.org.clone(),
+                canaries: key.canaries.clone(),
                 endpoints: key.endpoints.clone(),
                 digest,
                 limits: Some(Limits {
@@ -104,6 +107,7 @@ impl KeyTable {
             anonymous: Arc::new(Caller {
                 name: "anonymous".into(),
                 org: String::new(),
+                canaries: Vec::new(),
                 endpoints: None,
                 digest: [0; 32],
                 limits: None,
@@ -205,6 +209,7 @@ mod tests {
             tier: tier.into(),
             sha256: hex::encode(Sha256::digest(token.as_bytes())),
             endpoints: Some(vec!["/v1/scan".into()]),
+            canaries: Vec::new(),
         }
     }
 

@@ -136,6 +136,10 @@ pub struct KeyConfig {
     pub sha256: String,
     /// Endpoints this key may call (e.g. `["/v1/scan"]`); all when absent. Others get 403.
     pub endpoints: Option<Vec<String>>,
+    /// Canary strings planted in this key's system prompts: an `output` scan
+    /// that contains one (also encoded or obfuscated) is blocked (`canary_leak`).
+    #[serde(default)]
+    pub canaries: Vec<String>,
 }
 
 fn default_tier() -> String {

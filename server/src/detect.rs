@@ -3,23 +3,30 @@
 //! requests, so that a request allocates nothing per match.
 
 use std::sync::Mutex;
+use std::time::Instant;
 
-use palisade_engine::{Finding, Policy, Redactor, ScanOptions, Scanner, Scratch};
+use palisade_engine::{Finding, InjectionRules, Policy, Redactor, ScanOptions, Scanner, Scratch};
 
 use crate::error::{ApiError, ErrorKind};
 use crate::extract::Text;
 
-/// The detectors a request may ask for: the rule engine and the classifiers.
-pub const DETECTORS: &[&str] = &["pii", "injection", "toxicity"];
+/// The detectors a request may ask for: the rule engine (PII, secrets,
+/// hidden text), the injection rules, and the classifiers.
+pub const DETECTORS: &[&str] = &["pii", "injection_rules", "injection", "toxicity"];
+
+/// The classifiers among [`DETECTORS`], which this build cannot run yet.
+const CLASSIFIERS: &[&str] = &["injection", "toxicity"];
 
 /// Why the classifiers give no scores in this build.
 pub const CLASSIFIERS_UNAVAILABLE: &str =
     "no classifier is loaded: the ONNX models are not part of this build yet";
 
-/// Scanner, policy and operators, shared by every request.
+/// Scanner, injection rules, policy and operators, shared by every request.
 pub struct Detection {
     /// The compiled rules.
     pub scanner: Scanner,
+    /// The prompt-injection rules.
+    pub injection: InjectionRules,
     /// Verdicts per direction.
     pub policy: Policy,
     /// Operators for `redact` verdicts and `/v1/redact` without its own.
@@ -27,54 +34,58 @@ pub struct Detection {
     scratch: Mutex<Vec<Scratch>>,
 }
 
-/// Which detectors one request runs.
+/// Which detectors one request runs, indexed like [`DETECTORS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Detectors {
-    /// The rule engine.
-    pub pii: bool,
-    /// Classifiers asked for, in [`DETECTORS`] order after `pii`.
-    pub classifiers: [bool; 2],
-}
+pub struct Detectors([bool; 4]);
 
 impl Detectors {
     /// Parses a request's `detectors`; all of them when absent.
     pub fn parse(names: Option<&[String]>) -> Result<Detectors, ApiError> {
         let Some(names) = names else {
-            return Ok(Detectors {
-                pii: true,
-                classifiers: [true; 2],
-            });
+            return Ok(Detectors([true; 4]));
         };
-        let mut on = [false; 3];
+        let mut on = [false; 4];
         for name in names {
             let index = DETECTORS.iter().position(|d| d == name).ok_or_else(|| {
                 ApiError::new(
                     ErrorKind::UnknownName,
-                    format!("unknown detector '{name}' (known: pii, injection, toxicity)"),
+                    format!(
+                        "unknown detector '{name}' (known: {})",
+                        DETECTORS.join(", ")
+                    ),
                 )
             })?;
             on[index] = true;
         }
-        Ok(Detectors {
-            pii: on[0],
-            classifiers: [on[1], on[2]],
-        })
+        Ok(Detectors(on))
+    }
+
+    /// Whether the rule engine runs.
+    pub fn pii(self) -> bool {
+        self.0[0]
+    }
+
+    /// Whether the injection rules run.
+    pub fn injection_rules(self) -> bool {
+        self.0[1]
     }
 
     /// The classifiers asked for, by name.
     pub fn classifier_names(self) -> impl Iterator<Item = &'static str> {
-        DETECTORS[1..]
+        let on = [self.0[2], self.0[3]];
+        CLASSIFIERS
             .iter()
-            .zip(self.classifiers)
+            .zip(on)
             .filter_map(|(name, on)| on.then_some(*name))
     }
 }
 
 impl Detection {
-    /// Wraps a compiled scanner, policy and operators.
+    /// Wraps a compiled scanner, policy and operators, with the built-in injection rules.
     pub fn new(scanner: Scanner, policy: Policy, redactor: Redactor) -> Detection {
         Detection {
             scanner,
+            injection: InjectionRules::builtin(),
             policy,
             redactor,
             scratch: Mutex::new(Vec::new()),
@@ -117,14 +128,14 @@ impl Detection {
     }
 
     /// Scans each text (when `run`; else reports no findings), handing its
-    /// findings to `each`; scratch memory and the findings buffer are reused
-    /// across texts and requests.
+    /// findings and the time the scan took to `each`; scratch memory and the
+    /// findings buffer are reused across texts and requests.
     pub fn scan_each<T>(
         &self,
         texts: &[Text<'_>],
         options: &ScanOptions,
         run: bool,
-        mut each: impl FnMut(&str, &[Finding]) -> Result<T, ApiError>,
+        mut each: impl FnMut(&str, &[Finding], Instant) -> Result<T, ApiError>,
     ) -> Result<Vec<T>, ApiError> {
         let mut scratch = self
             .scratch
@@ -136,11 +147,12 @@ impl Detection {
         let mut out = Vec::with_capacity(texts.len());
         let mut result = Ok(());
         for text in texts {
+            let started = Instant::now();
             if run {
                 self.scanner
                     .scan_with(text, options, &mut scratch, &mut findings);
             }
-            match each(text, &findings) {
+            match each(text, &findings, started) {
                 Ok(item) => out.push(item),
                 Err(e) => {
                     result = Err(e);
@@ -163,13 +175,13 @@ mod tests {
     #[test]
     fn detectors_default_to_all_and_reject_unknown_names() {
         let all = Detectors::parse(None).unwrap();
-        assert!(all.pii);
+        assert!(all.pii() && all.injection_rules());
         assert_eq!(
             all.classifier_names().collect::<Vec<_>>(),
             ["injection", "toxicity"]
         );
         let some = Detectors::parse(Some(&["toxicity".to_string()])).unwrap();
-        assert!(!some.pii);
+        assert!(!some.pii() && !some.injection_rules());
         assert_eq!(some.classifier_names().collect::<Vec<_>>(), ["toxicity"]);
         let err = Detectors::parse(Some(&["jailbreak".to_string()])).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::UnknownName);

@@ -132,6 +132,8 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
         Ok(admission) => admission,
         Err(error) => return refuse("rate_limited", error, Some(caller)),
     };
+    let mut req = req;
+    req.extensions_mut().insert(caller.clone());
     let mut response = match tokio::time::timeout(state.request_timeout, next.run(req)).await {
         Ok(response) => response,
         Err(_) => ApiError::new(

@@ -10,9 +10,11 @@ use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
+use axum::Extension;
 use serde::Serialize;
 
 use crate::audit::AuditFacts;
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
 use crate::extract::JsonBody;
 use crate::AppState;
@@ -23,24 +25,33 @@ const OFFLOAD_BYTES: usize = 64 << 10;
 
 /// What a JSON handler computes from the body: a response body and the
 /// audit facts.
-pub type Work = fn(&AppState, &JsonBody) -> Result<(Vec<u8>, AuditFacts), ApiError>;
+pub type Work = fn(&AppState, &Caller, &JsonBody) -> Result<(Vec<u8>, AuditFacts), ApiError>;
 
 /// A `POST` route whose handler is `work`, run inline for small bodies and
 /// on the blocking pool for large ones.
 pub fn post_json(work: Work) -> MethodRouter<Arc<AppState>> {
-    post(move |State(state): State<Arc<AppState>>, body: JsonBody| run(state, body, work))
+    post(
+        move |State(state): State<Arc<AppState>>,
+              Extension(caller): Extension<Arc<Caller>>,
+              body: JsonBody| { run(state, caller, body, work) },
+    )
 }
 
-async fn run(state: Arc<AppState>, body: JsonBody, work: Work) -> Result<Response, ApiError> {
+async fn run(
+    state: Arc<AppState>,
+    caller: Arc<Caller>,
+    body: JsonBody,
+    work: Work,
+) -> Result<Response, ApiError> {
     let (json, facts) = if body.len() > OFFLOAD_BYTES {
-        tokio::task::spawn_blocking(move || work(&state, &body))
+        tokio::task::spawn_blocking(move || work(&state, &caller, &body))
             .await
             .map_err(|e| {
                 tracing::error!(error = %e, "request task failed");
                 ApiError::new(ErrorKind::Internal, "internal error")
             })??
     } else {
-        work(&state, &body)?
+        work(&state, &caller, &body)?
     };
     let mut response = json_bytes(json);
     response.extensions_mut().insert(facts);

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::to_json;
 use super::v1::operator_error;
 use crate::audit::AuditFacts;
+use crate::auth::Caller;
 use crate::error::{ApiError, ErrorKind};
 use crate::extract::{JsonBody, Text};
 use crate::AppState;
@@ -71,7 +72,11 @@ struct DecisionProcess<'a> {
 
 /// `POST /analyze`: findings as a list of `{entity_type, start, end, score}`,
 /// offsets in code points as Presidio reports them.
-pub fn analyze(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, AuditFacts), ApiError> {
+pub fn analyze(
+    state: &AppState,
+    _: &Caller,
+    body: &JsonBody,
+) -> Result<(Vec<u8>, AuditFacts), ApiError> {
     let request: AnalyzeRequest = body.parse()?;
     if request.language.is_empty() {
         return Err(ApiError::new(ErrorKind::Invalid, "language is empty"));
@@ -106,7 +111,7 @@ pub fn analyze(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, AuditFacts
         texts: 1,
         ..AuditFacts::default()
     };
-    let mut results = detection.scan_each(&texts, &options, true, |text, findings| {
+    let mut results = detection.scan_each(&texts, &options, true, |text, findings, _| {
         state.record(&mut facts, text, findings, None, &[]);
         let results: Vec<AnalyzerResult> = findings
             .iter()
@@ -173,7 +178,11 @@ struct AnalyzerSpan {
 /// `POST /anonymize`: replaces the given spans (code point offsets) with the
 /// operators of their entity types. Any entity type is accepted here, as in
 /// Presidio, since spans may come from other recognizers (e.g. PERSON).
-pub fn anonymize(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, AuditFacts), ApiError> {
+pub fn anonymize(
+    state: &AppState,
+    _: &Caller,
+    body: &JsonBody,
+) -> Result<(Vec<u8>, AuditFacts), ApiError> {
     let request: AnonymizeRequest = body.parse()?;
     let redactor = match &request.anonymizers {
         Some(operators) => {

@@ -1,13 +1,13 @@
 //! palisade's own API: `POST /v1/scan` and `POST /v1/redact`.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
 
-use palisade_engine::{Action, Direction, FindingView, Redactor, Trigger};
+use palisade_engine::{Action, Canaries, Direction, FindingView, Redactor, RuleMatch, Trigger};
 use serde::{Deserialize, Serialize};
 
 use super::to_json;
 use crate::audit::AuditFacts;
+use crate::auth::Caller;
 use crate::detect::{Detectors, CLASSIFIERS_UNAVAILABLE};
 use crate::error::{ApiError, ErrorKind};
 use crate::extract::{texts, JsonBody, Text};
@@ -28,6 +28,8 @@ struct ScanRequest<'a> {
     #[serde(default)]
     return_explanation: bool,
     allow_list: Option<Vec<String>>,
+    /// Checked in `output` texts, with the key's own canaries.
+    canaries: Option<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -37,6 +39,9 @@ struct ScanResult<'a> {
     scores: BTreeMap<&'static str, Option<f32>>,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     unavailable: BTreeMap<&'static str, &'static str>,
+    /// The injection rules that matched.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    injection_rules: Vec<RuleMatch<'a>>,
     verdict: Action,
     triggers: Vec<Trigger<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -57,7 +62,11 @@ struct Batch<T> {
 
 /// `POST /v1/scan`: findings, classifier scores, a verdict and its triggers,
 /// and the redacted text when the verdict is `redact`.
-pub fn scan(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, AuditFacts), ApiError> {
+pub fn scan(
+    state: &AppState,
+    caller: &Caller,
+    body: &JsonBody,
+) -> Result<(Vec<u8>, AuditFacts), ApiError> {
     let request: ScanRequest = body.parse()?;
     let detection = &state.detection;
     let detectors = Detectors::parse(request.detectors.as_deref())?;
@@ -73,61 +82,97 @@ pub fn scan(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, AuditFacts), 
         texts: texts.len(),
         ..AuditFacts::default()
     };
-    let scores: Vec<(&'static str, Option<f32>)> = detectors
+    let classifiers: Vec<(&'static str, Option<f32>)> = detectors
         .classifier_names()
         .map(|name| (name, None))
         .collect();
+    let canaries = canaries(direction, request.canaries.as_deref(), caller)?;
     let scanner = &detection.scanner;
-    let results = detection.scan_each(&texts, &options, detectors.pii, |text, findings| {
-        let started = Instant::now();
-        let verdict = detection
-            .policy
-            .decide(scanner, direction, findings, &scores);
-        let redacted = if verdict.verdict == Action::Redact {
-            let to_redact = findings
-                .iter()
-                .filter(|f| detection.policy.entity_action(direction, f.entity) == Action::Redact)
-                .map(|f| f.span(scanner));
-            let mut out = String::with_capacity(text.len());
-            detection
-                .redactor
-                .redact_into(text, to_redact, &mut out)
-                .map_err(redact_error)?;
-            Some(out)
-        } else {
-            None
-        };
-        state.record(
-            &mut facts,
-            text,
-            findings,
-            Some(verdict.verdict),
-            &verdict.triggers,
-        );
-        state
-            .metrics
-            .verdicts
-            .with_label_values(&[direction.name(), verdict.verdict.name()])
-            .inc();
-        Ok(ScanResult {
-            findings: findings
-                .iter()
-                .map(|f| f.view(scanner, request.return_explanation))
-                .collect(),
-            scores: scores.iter().copied().collect(),
-            unavailable: scores
-                .iter()
-                .map(|&(name, _)| (name, CLASSIFIERS_UNAVAILABLE))
-                .collect(),
-            verdict: verdict.verdict,
-            triggers: verdict.triggers,
-            redacted,
-            timings: Timings {
-                scan_us: started.elapsed().as_secs_f64() * 1e6,
-            },
-        })
-    })?;
+    let results = detection.scan_each(
+        &texts,
+        &options,
+        detectors.pii(),
+        |text, findings, started| {
+            let injection = detectors
+                .injection_rules()
+                .then(|| detection.injection.check(text));
+            let mut scores = classifiers.clone();
+            if let Some(report) = &injection {
+                scores.push(("injection_rules", Some(report.score)));
+            }
+            let leaked = canaries.as_ref().is_some_and(|c| c.leaked(text).is_some());
+            let verdict = detection
+                .policy
+                .decide(scanner, direction, findings, &scores, leaked);
+            let redacted = if verdict.verdict == Action::Redact {
+                let to_redact = findings
+                    .iter()
+                    .filter(|f| {
+                        detection.policy.entity_action(direction, f.entity) == Action::Redact
+                    })
+                    .map(|f| f.span(scanner));
+                let mut out = String::with_capacity(text.len());
+                detection
+                    .redactor
+                    .redact_into(text, to_redact, &mut out)
+                    .map_err(redact_error)?;
+                Some(out)
+            } else {
+                None
+            };
+            state.record(
+                &mut facts,
+                text,
+                findings,
+                Some(verdict.verdict),
+                &verdict.triggers,
+            );
+            state
+                .metrics
+                .verdicts
+                .with_label_values(&[direction.name(), verdict.verdict.name()])
+                .inc();
+            Ok(ScanResult {
+                findings: findings
+                    .iter()
+                    .map(|f| f.view(scanner, request.return_explanation))
+                    .collect(),
+                scores: scores.iter().copied().collect(),
+                unavailable: classifiers
+                    .iter()
+                    .map(|&(name, _)| (name, CLASSIFIERS_UNAVAILABLE))
+                    .collect(),
+                injection_rules: injection.map(|r| r.matches).unwrap_or_default(),
+                verdict: verdict.verdict,
+                triggers: verdict.triggers,
+                redacted,
+                timings: Timings {
+                    scan_us: started.elapsed().as_secs_f64() * 1e6,
+                },
+            })
+        },
+    )?;
     respond(results, batch, facts)
+}
+
+/// The canaries to look for: only in model output, the request's and the key's.
+fn canaries(
+    direction: Direction,
+    requested: Option<&[String]>,
+    caller: &Caller,
+) -> Result<Option<Canaries>, ApiError> {
+    let all: Vec<&str> = requested
+        .unwrap_or_default()
+        .iter()
+        .chain(&caller.canaries)
+        .map(String::as_str)
+        .collect();
+    if direction != Direction::Output || all.is_empty() {
+        return Ok(None);
+    }
+    Canaries::new(all)
+        .map(Some)
+        .map_err(|e| ApiError::new(ErrorKind::Invalid, format!("canaries: {e}")))
 }
 
 /// Serializes one result, or a batch as `{"results": [...]}`.
@@ -163,7 +208,11 @@ struct RedactRequest<'a> {
 }
 
 /// `POST /v1/redact`: every finding replaced by its entity type's operator.
-pub fn redact_texts(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, AuditFacts), ApiError> {
+pub fn redact_texts(
+    state: &AppState,
+    _: &Caller,
+    body: &JsonBody,
+) -> Result<(Vec<u8>, AuditFacts), ApiError> {
     let request: RedactRequest = body.parse()?;
     let detection = &state.detection;
     let scanner = &detection.scanner;
@@ -186,7 +235,7 @@ pub fn redact_texts(state: &AppState, body: &JsonBody) -> Result<(Vec<u8>, Audit
         texts: texts.len(),
         ..AuditFacts::default()
     };
-    let results = detection.scan_each(&texts, &options, true, |text, findings| {
+    let results = detection.scan_each(&texts, &options, true, |text, findings, _| {
         state.record(&mut facts, text, findings, None, &[]);
         redactor
             .redact_findings(scanner, text, findings)
