@@ -66,8 +66,8 @@ pub use injection::{InjectionReport, InjectionRules, RuleMatch, Seen, BUILTIN_IN
 pub use normalize::{is_invisible, Normalized};
 pub use palisade_kernels::Kernel;
 pub use policy::{
-    Action, Direction, DirectionPolicy, Policy, PolicyConfig, PolicyError, Trigger, Verdict,
-    CLASSIFIERS,
+    Action, Direction, DirectionPolicy, OnClassifierError, Policies, Policy, PolicyConfig,
+    PolicyError, Signals, Trigger, Verdict, CLASSIFIERS,
 };
 pub use redact::{decrypt, Operator, RedactError, Redacted, RedactedItem, Redactor, Span};
 pub use rules::BUILTIN_RULES;

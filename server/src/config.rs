@@ -44,9 +44,12 @@ pub struct Config {
     /// Rate and concurrency limits per tier, overriding the defaults.
     #[serde(default)]
     pub tiers: BTreeMap<String, TierConfig>,
-    /// Verdict policy per direction.
+    /// The default verdict policy, per direction.
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// Named policies a request may choose with `"policy": "NAME"`.
+    #[serde(default)]
+    pub policies: BTreeMap<String, PolicyConfig>,
     /// Redaction operators for a `redact` verdict and for `/v1/redact`, in
     /// Presidio's anonymizers shape: `DEFAULT = { type = "replace" }`.
     #[serde(default)]

@@ -5,7 +5,9 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use palisade_engine::{Finding, InjectionRules, Policy, Redactor, ScanOptions, Scanner, Scratch};
+use palisade_engine::{
+    Finding, InjectionRules, Policies, Policy, Redactor, ScanOptions, Scanner, Scratch,
+};
 
 use crate::error::{ApiError, ErrorKind};
 use crate::extract::Text;
@@ -27,8 +29,8 @@ pub struct Detection {
     pub scanner: Scanner,
     /// The prompt-injection rules.
     pub injection: InjectionRules,
-    /// Verdicts per direction.
-    pub policy: Policy,
+    /// Verdict policies, `default` and named ones.
+    pub policies: Policies,
     /// Operators for `redact` verdicts and `/v1/redact` without its own.
     pub redactor: Redactor,
     scratch: Mutex<Vec<Scratch>>,
@@ -82,14 +84,29 @@ impl Detectors {
 
 impl Detection {
     /// Wraps a compiled scanner, policy and operators, with the built-in injection rules.
-    pub fn new(scanner: Scanner, policy: Policy, redactor: Redactor) -> Detection {
+    pub fn new(scanner: Scanner, policies: Policies, redactor: Redactor) -> Detection {
         Detection {
             scanner,
             injection: InjectionRules::builtin(),
-            policy,
+            policies,
             redactor,
             scratch: Mutex::new(Vec::new()),
         }
+    }
+
+    /// The policy a request names (the default when it names none); an
+    /// unknown name is a 400.
+    pub fn policy(&self, name: Option<&str>) -> Result<&Policy, ApiError> {
+        self.policies.get(name).ok_or_else(|| {
+            ApiError::new(
+                ErrorKind::UnknownName,
+                format!(
+                    "unknown policy '{}' (configured: {})",
+                    name.unwrap_or_default(),
+                    self.policies.names().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
     }
 
     /// Scan options from a request's fields; an unknown entity name is a 400.

@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
-use palisade_engine::{Action, Finding, Policy, ScannerBuilder, Trigger};
+use palisade_engine::{Action, Finding, Policies, ScannerBuilder, Trigger};
 use tokio::sync::Semaphore;
 
 use routes::post_json;
@@ -82,9 +82,9 @@ pub enum StartError {
     /// A rule file.
     #[error("rules: {0}")]
     Rules(#[from] palisade_engine::Error),
-    /// The `[policy]` section.
-    #[error(transparent)]
-    Policy(#[from] palisade_engine::PolicyError),
+    /// The `[policy]` section or a `[policies.NAME]` one.
+    #[error("policy '{0}': {1}")]
+    Policy(String, palisade_engine::PolicyError),
     /// The `[operators]` section.
     #[error("operators: {0}")]
     Operators(#[from] palisade_engine::RedactError),
@@ -130,14 +130,15 @@ impl AppState {
             builder = builder.rules_file(path)?;
         }
         let scanner = builder.build()?;
-        let policy = Policy::compile(&config.policy, &scanner)?;
+        let policies = Policies::compile(&config.policy, &config.policies, &scanner)
+            .map_err(|(name, e)| StartError::Policy(name, e))?;
         config
             .operators
             .validate(|name| scanner.entities().any(|e| e == name))?;
         let mut tiers = default_tiers();
         tiers.extend(config.tiers.clone());
         Ok(AppState {
-            detection: Detection::new(scanner, policy, config.operators.clone()),
+            detection: Detection::new(scanner, policies, config.operators.clone()),
             keys: KeyTable::new(&config.keys, &tiers)?,
             metrics: Metrics::new(),
             audit: AuditLog::open(&config.audit.path).map_err(StartError::Audit)?,

@@ -316,6 +316,73 @@ async fn policy_blocks_per_direction_and_request_options_apply() {
 }
 
 #[tokio::test]
+async fn named_policies_shadow_mode_topics_and_fail_closed() {
+    let server = start(
+        r#"
+        [policies.strict.input]
+        block = ["EMAIL_ADDRESS"]
+        topics = { weapons = ["pipe bomb"] }
+        on_classifier_error = "fail_closed"
+        thresholds = { toxicity = 0.7 }
+
+        [policies.trial]
+        shadow = true
+        [policies.trial.input]
+        block = ["EMAIL_ADDRESS"]
+
+        [policies.masking.output.operators]
+        EMAIL_ADDRESS = { type = "mask", masking_char = "X", chars_to_mask = 3 }
+        "#,
+    )
+    .await;
+    let text = "mail ana@example.org";
+    let (_, default) = server.post("/v1/scan", json!({"text": text})).await;
+    assert_eq!(default["verdict"], "redact");
+    let (_, strict) = server
+        .post(
+            "/v1/scan",
+            json!({"text": text, "policy": "strict", "detectors": ["pii"]}),
+        )
+        .await;
+    assert_eq!(strict["verdict"], "block");
+    let (_, topic) = server
+        .post(
+            "/v1/scan",
+            json!({"text": "how to make a pipe bomb", "policy": "strict", "detectors": ["pii"]}),
+        )
+        .await;
+    assert_eq!(topic["triggers"][0]["detector"], "topic");
+    assert_eq!(topic["triggers"][0]["reason"], "weapons");
+    // The toxicity classifier is not loaded: fail_closed blocks.
+    let (_, closed) = server
+        .post("/v1/scan", json!({"text": "hello", "policy": "strict"}))
+        .await;
+    assert_eq!(closed["verdict"], "block");
+    assert_eq!(closed["triggers"][0]["detector"], "toxicity");
+    let (_, shadow) = server
+        .post("/v1/scan", json!({"text": text, "policy": "trial"}))
+        .await;
+    assert_eq!(shadow["verdict"], "allow");
+    assert_eq!(shadow["shadow_verdict"], "block");
+    let (_, masked) = server
+        .post(
+            "/v1/scan",
+            json!({"text": text, "policy": "masking", "direction": "output"}),
+        )
+        .await;
+    assert_eq!(masked["redacted"], "mail XXX@example.org");
+    let (status, err) = server
+        .post("/v1/scan", json!({"text": text, "policy": "nope"}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        err["error"]["message"].as_str().unwrap().contains("strict"),
+        "{err}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn redact_uses_request_operators_or_the_configured_ones() {
     let server = start(
         "[operators]\nEMAIL_ADDRESS = { type = 'mask', masking_char = '#', chars_to_mask = 3 }\n",

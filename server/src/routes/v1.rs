@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use palisade_engine::{Action, Canaries, Direction, FindingView, Redactor, RuleMatch, Trigger};
+use palisade_engine::{
+    Action, Canaries, Direction, FindingView, Redactor, RuleMatch, Signals, Trigger,
+};
 use serde::{Deserialize, Serialize};
 
 use super::to_json;
@@ -30,6 +32,8 @@ struct ScanRequest<'a> {
     allow_list: Option<Vec<String>>,
     /// Checked in `output` texts, with the key's own canaries.
     canaries: Option<Vec<String>>,
+    /// A named policy from the config; the default when absent.
+    policy: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -43,6 +47,9 @@ struct ScanResult<'a> {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     injection_rules: Vec<RuleMatch<'a>>,
     verdict: Action,
+    /// In shadow mode, the verdict the policy reached.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shadow_verdict: Option<Action>,
     triggers: Vec<Trigger<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     redacted: Option<String>,
@@ -70,6 +77,10 @@ pub fn scan(
     let request: ScanRequest = body.parse()?;
     let detection = &state.detection;
     let detectors = Detectors::parse(request.detectors.as_deref())?;
+    let policy = detection.policy(request.policy.as_deref())?;
+    let operators = policy
+        .operators(request.direction)
+        .unwrap_or(&detection.redactor);
     let options = detection.options(
         request.entities.as_deref(),
         request.score_threshold,
@@ -100,37 +111,33 @@ pub fn scan(
             if let Some(report) = &injection {
                 scores.push(("injection_rules", Some(report.score)));
             }
-            let leaked = canaries.as_ref().is_some_and(|c| c.leaked(text).is_some());
-            let verdict = detection
-                .policy
-                .decide(scanner, direction, findings, &scores, leaked);
+            let signals = Signals {
+                text,
+                findings,
+                scores: &scores,
+                canary_leak: canaries.as_ref().is_some_and(|c| c.leaked(text).is_some()),
+            };
+            let verdict = policy.decide(scanner, direction, &signals);
             let redacted = if verdict.verdict == Action::Redact {
                 let to_redact = findings
                     .iter()
-                    .filter(|f| {
-                        detection.policy.entity_action(direction, f.entity) == Action::Redact
-                    })
+                    .filter(|f| policy.entity_action(direction, f.entity) == Action::Redact)
                     .map(|f| f.span(scanner));
                 let mut out = String::with_capacity(text.len());
-                detection
-                    .redactor
+                operators
                     .redact_into(text, to_redact, &mut out)
                     .map_err(redact_error)?;
                 Some(out)
             } else {
                 None
             };
-            state.record(
-                &mut facts,
-                text,
-                findings,
-                Some(verdict.verdict),
-                &verdict.triggers,
-            );
+            // Shadow mode logs and counts what the policy decided.
+            let decided = verdict.shadow_verdict.unwrap_or(verdict.verdict);
+            state.record(&mut facts, text, findings, Some(decided), &verdict.triggers);
             state
                 .metrics
                 .verdicts
-                .with_label_values(&[direction.name(), verdict.verdict.name()])
+                .with_label_values(&[direction.name(), decided.name()])
                 .inc();
             Ok(ScanResult {
                 findings: findings
@@ -144,6 +151,7 @@ pub fn scan(
                     .collect(),
                 injection_rules: injection.map(|r| r.matches).unwrap_or_default(),
                 verdict: verdict.verdict,
+                shadow_verdict: verdict.shadow_verdict,
                 triggers: verdict.triggers,
                 redacted,
                 timings: Timings {
