@@ -115,6 +115,14 @@ pub struct BenchScanArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DirectionArg {
+    /// Prompts.
+    Input,
+    /// Model responses.
+    Output,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// JSONL for *.jsonl/*.ndjson/*.json (and stdin), text otherwise.
     Auto,
@@ -176,6 +184,21 @@ pub struct ScanArgs {
     /// Add an explanation (pattern, validator, context word) to each finding.
     #[arg(long)]
     pub explain: bool,
+
+    /// Detectors to run, comma-separated: `pii` (entities, secrets, hidden
+    /// text; the default), `injection_rules`, or `all`. The ML classifiers
+    /// (`injection`, `toxicity`) are not in this build: asking for one is an error.
+    #[arg(long, value_delimiter = ',', default_value = "pii")]
+    pub detectors: Vec<String>,
+
+    /// Policy file (TOML: `[input]`, `[output]`, `shadow`, as a server
+    /// `[policy]` section): add a `verdict` and its `triggers` to each record.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+
+    /// Which way the texts flow, for --policy.
+    #[arg(long, value_enum, default_value_t = DirectionArg::Input)]
+    pub direction: DirectionArg,
 
     /// Write output here instead of stdout.
     #[arg(long, short)]

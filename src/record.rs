@@ -2,7 +2,10 @@
 
 use std::borrow::Cow;
 
-use palisade_engine::{EntityId, Finding, FindingView, Redactor, ScanOptions, Scanner, Scratch};
+use palisade_engine::{
+    Direction, EntityId, Finding, FindingView, InjectionReport, InjectionRules, Policy, Redactor,
+    ScanOptions, Scanner, Scratch, Signals, Verdict,
+};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -19,6 +22,10 @@ pub struct Job<'a> {
     pub redactor: Option<&'a Redactor>,
     pub in_place_field: Option<Vec<&'a str>>,
     pub explain: bool,
+    /// Whether the rule engine runs (`--detectors`).
+    pub run_pii: bool,
+    pub injection: Option<&'a InjectionRules>,
+    pub policy: Option<(&'a Policy, Direction)>,
 }
 
 /// A record's output line and what the summary counts.
@@ -39,6 +46,12 @@ struct OutRecord<'a> {
     findings: Option<Vec<FindingView<'a>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     redacted: Option<String>,
+    /// `injection_rules` and its matches, with `--detectors injection_rules`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    injection_rules: Option<InjectionReport<'a>>,
+    /// The verdict and its triggers, with `--policy`.
+    #[serde(skip_serializing_if = "Option::is_none", flatten)]
+    verdict: Option<Verdict<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<&'a str>,
 }
@@ -138,8 +151,25 @@ impl Job<'_> {
         findings: &mut Vec<Finding>,
         lossy: bool,
     ) -> Outcome {
-        self.scanner
-            .scan_with(text, self.options, scratch, findings);
+        if self.run_pii {
+            self.scanner
+                .scan_with(text, self.options, scratch, findings);
+        } else {
+            findings.clear();
+        }
+        let injection = self.injection.map(|rules| rules.check(text));
+        let verdict = self.policy.map(|(policy, direction)| {
+            let scores = injection
+                .as_ref()
+                .map(|r| [("injection_rules", Some(r.score))]);
+            let signals = Signals {
+                text,
+                findings,
+                scores: scores.as_ref().map_or(&[], |s| &s[..]),
+                canary_leak: false,
+            };
+            policy.decide(self.scanner, direction, &signals)
+        });
         let entities = findings.iter().map(|f| f.entity).collect();
         let redacted = match self
             .redactor
@@ -182,6 +212,8 @@ impl Job<'_> {
                     .collect(),
             ),
             redacted,
+            injection_rules: injection,
+            verdict,
             error: None,
         };
         Outcome {
@@ -198,6 +230,8 @@ impl Job<'_> {
             source: self.source,
             findings: None,
             redacted: None,
+            injection_rules: None,
+            verdict: None,
             error: Some(&message),
         };
         Outcome {

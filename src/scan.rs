@@ -9,9 +9,11 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
-use palisade_engine::{Redactor, ScanOptions, Scanner, ScannerBuilder};
+use palisade_engine::{
+    Direction, InjectionRules, Policy, PolicyConfig, Redactor, ScanOptions, Scanner, ScannerBuilder,
+};
 
-use crate::cli::{Format, ScanArgs};
+use crate::cli::{DirectionArg, Format, ScanArgs};
 use crate::input::{expand, RawRecord, RecordReader, Source};
 use crate::record::Job;
 use crate::summary::Summary;
@@ -81,6 +83,24 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         options.entities = Some(set);
     }
     let redactor = build_redactor(&args, &scanner)?;
+    let detectors = Detectors::parse(&args.detectors)?;
+    let injection = detectors.injection_rules.then(InjectionRules::builtin);
+    let policy = match &args.policy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read", path.display()))?;
+            let config: PolicyConfig = toml::from_str(&text)
+                .with_context(|| format!("{}: invalid policy", path.display()))?;
+            let policy = Policy::compile(&config, &scanner)
+                .with_context(|| format!("{}: invalid policy", path.display()))?;
+            let direction = match args.direction {
+                DirectionArg::Input => Direction::Input,
+                DirectionArg::Output => Direction::Output,
+            };
+            Some((policy, direction))
+        }
+        None => None,
+    };
     let workers = Workers::new(&scanner, args.threads.unwrap_or(0))?;
 
     let mut out: Box<dyn Write> = match &args.output {
@@ -125,6 +145,9 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             redactor: redactor.as_ref(),
             in_place_field: args.in_place_field.as_deref().map(field_path),
             explain: args.explain,
+            run_pii: detectors.pii,
+            injection: injection.as_ref(),
+            policy: policy.as_ref().map(|(p, d)| (p, *d)),
         };
         match scan_source(
             source,
@@ -159,6 +182,38 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
 }
 
 /// `meta.body` addresses field `body` of object `meta`.
+/// Which detectors `--detectors` names.
+struct Detectors {
+    pii: bool,
+    injection_rules: bool,
+}
+
+impl Detectors {
+    fn parse(names: &[String]) -> Result<Detectors> {
+        let mut on = Detectors {
+            pii: false,
+            injection_rules: false,
+        };
+        for name in names {
+            match name.as_str() {
+                "pii" => on.pii = true,
+                "injection_rules" => on.injection_rules = true,
+                "all" => {
+                    on.pii = true;
+                    on.injection_rules = true;
+                }
+                "injection" | "toxicity" => {
+                    bail!(
+                        "detector '{name}' is an ML classifier, which this build does not have yet"
+                    )
+                }
+                other => bail!("unknown detector '{other}'; known: pii, injection_rules, all"),
+            }
+        }
+        Ok(on)
+    }
+}
+
 pub fn field_path(path: &str) -> Vec<&str> {
     path.split('.').collect()
 }

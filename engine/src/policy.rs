@@ -105,9 +105,11 @@ pub struct DirectionPolicy {
     /// Entity types that are reported but trigger nothing.
     #[serde(default)]
     pub allow: Vec<String>,
-    /// Detector scores at or above which the text is blocked.
+    /// Detector scores at or above which the text is blocked. When absent,
+    /// the direction's defaults (input: injection and injection_rules 0.5,
+    /// toxicity 0.7; output: toxicity 0.5); `{}` sets none.
     #[serde(default)]
-    pub thresholds: BTreeMap<String, f32>,
+    pub thresholds: Option<BTreeMap<String, f32>>,
     /// Blocked topics: a name and the phrases that mean it (case-insensitive, whole words).
     #[serde(default)]
     pub topics: BTreeMap<String, Vec<String>>,
@@ -123,22 +125,31 @@ fn default_entity_action() -> Action {
     Action::Redact
 }
 
-impl DirectionPolicy {
-    fn with_thresholds(thresholds: &[(&str, f32)]) -> DirectionPolicy {
+impl Default for DirectionPolicy {
+    fn default() -> Self {
         DirectionPolicy {
             default_entity_action: default_entity_action(),
             block: Vec::new(),
             redact: Vec::new(),
             flag: Vec::new(),
             allow: Vec::new(),
-            thresholds: thresholds
-                .iter()
-                .map(|&(name, t)| (name.to_string(), t))
-                .collect(),
+            thresholds: None,
             topics: BTreeMap::new(),
             on_classifier_error: OnClassifierError::FailOpen,
             operators: None,
         }
+    }
+}
+
+/// The thresholds of a direction that sets none.
+fn default_thresholds(direction: &str) -> &'static [(&'static str, f32)] {
+    match direction {
+        "input" => &[
+            ("injection", 0.5),
+            ("injection_rules", 0.5),
+            ("toxicity", 0.7),
+        ],
+        _ => &[("toxicity", 0.5)],
     }
 }
 
@@ -151,33 +162,21 @@ impl DirectionPolicy {
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
     /// For prompts.
-    #[serde(default = "default_input")]
+    #[serde(default)]
     pub input: DirectionPolicy,
     /// For model responses.
-    #[serde(default = "default_output")]
+    #[serde(default)]
     pub output: DirectionPolicy,
     /// Compute and report the verdict, but always allow (to try a policy on live traffic).
     #[serde(default)]
     pub shadow: bool,
 }
 
-fn default_input() -> DirectionPolicy {
-    DirectionPolicy::with_thresholds(&[
-        ("injection", 0.5),
-        ("injection_rules", 0.5),
-        ("toxicity", 0.7),
-    ])
-}
-
-fn default_output() -> DirectionPolicy {
-    DirectionPolicy::with_thresholds(&[("toxicity", 0.5)])
-}
-
 impl Default for PolicyConfig {
     fn default() -> Self {
         PolicyConfig {
-            input: default_input(),
-            output: default_output(),
+            input: DirectionPolicy::default(),
+            output: DirectionPolicy::default(),
             shadow: false,
         }
     }
@@ -517,17 +516,21 @@ fn compile_direction(
         }
     }
     let mut thresholds = Vec::new();
-    for (name, &value) in &config.thresholds {
+    let configured: Vec<(&str, f32)> = match &config.thresholds {
+        Some(map) => map.iter().map(|(n, &v)| (n.as_str(), v)).collect(),
+        None => default_thresholds(direction).to_vec(),
+    };
+    for (name, value) in configured {
         let known = CLASSIFIERS.iter().find(|&&c| c == name).ok_or_else(|| {
             PolicyError::UnknownClassifier {
                 direction,
-                name: name.clone(),
+                name: name.to_string(),
             }
         })?;
         if !(0.0..=1.0).contains(&value) {
             return Err(PolicyError::ThresholdRange {
                 direction,
-                name: name.clone(),
+                name: name.to_string(),
                 value,
             });
         }
