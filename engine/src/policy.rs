@@ -158,7 +158,7 @@ fn default_thresholds(direction: &str) -> &'static [(&'static str, f32)] {
 /// The default redacts every entity type in both directions and blocks on
 /// injection and injection rules at 0.5 (input) and toxicity at 0.7 (input)
 /// or 0.5 (output). A leaked canary always blocks.
-#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyConfig {
     /// For prompts.
@@ -172,15 +172,6 @@ pub struct PolicyConfig {
     pub shadow: bool,
 }
 
-impl Default for PolicyConfig {
-    fn default() -> Self {
-        PolicyConfig {
-            input: DirectionPolicy::default(),
-            output: DirectionPolicy::default(),
-            shadow: false,
-        }
-    }
-}
 
 /// Why a policy could not be compiled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
