@@ -9,7 +9,8 @@ use criterion::{
 };
 use palisade_benches::corpus;
 use palisade_engine::{
-    Operator, Redactor, ScanOptions, Scanner, ScannerBuilder, Validator, BUILTIN_ENTITIES,
+    InjectionRules, Normalized, Operator, Redactor, ScanOptions, Scanner, ScannerBuilder,
+    Validator, BUILTIN_ENTITIES,
 };
 use palisade_kernels::{count_chars, ByteSet, Kernel};
 
@@ -71,6 +72,47 @@ fn scan(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(doc.text.len() as u64));
         bench_scan(&mut group, name, &scanner, &doc.text, &options);
     }
+    group.finish();
+}
+
+/// What the guard layer costs on ordinary text: the same scan with the
+/// normalized view and decoding off, and the normalized view alone on text
+/// that needs it (a zero-width space every 500 characters or so).
+fn guard(c: &mut Criterion) {
+    let dense = corpus::prose(42, CORPUS_BYTES);
+    let scanner = Scanner::builtin();
+    let mut group = c.benchmark_group("guard");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(dense.text.len() as u64));
+    let off = ScanOptions {
+        normalize: false,
+        decode_depth: 0,
+        ..ScanOptions::default()
+    };
+    bench_scan(
+        &mut group,
+        "scan_guard_on",
+        &scanner,
+        &dense.text,
+        &ScanOptions::default(),
+    );
+    bench_scan(&mut group, "scan_guard_off", &scanner, &dense.text, &off);
+    let mut hidden = String::with_capacity(dense.text.len() + dense.text.len() / 100);
+    for (i, c) in dense.text.chars().enumerate() {
+        if i % 500 == 499 && c == ' ' {
+            hidden.push('\u{200B}');
+        }
+        hidden.push(c);
+    }
+    let mut view = Normalized::default();
+    group.bench_function("normalize_view", |b| {
+        b.iter(|| assert!(view.normalize(black_box(&hidden))))
+    });
+    let rules = InjectionRules::builtin();
+    let expected = rules.check(&dense.text).matches.len();
+    group.bench_function("injection_rules", |b| {
+        b.iter(|| assert_eq!(rules.check(black_box(&dense.text)).matches.len(), expected))
+    });
     group.finish();
 }
 
@@ -199,6 +241,7 @@ fn redaction(c: &mut Criterion) {
 criterion_group!(
     benches,
     scan,
+    guard,
     scan_per_entity,
     byteset,
     offsets,

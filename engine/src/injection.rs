@@ -3,15 +3,17 @@
 //! letters, accents, invisible characters, rot13 and base64.
 //!
 //! Rules are data (`rules/injection.toml`). A phrase template such as
-//! `{ignore|disregard} {all|} previous instructions` expands to literal
-//! phrases, which are folded the same way as the text (letters only) and
-//! searched together with one Aho-Corasick automaton. Delimiter rules (fake
+//! `{ignore|disregard} {all|} previous instructions` becomes a regex over
+//! folded letters (`(?:ignore|disregard)(?:all)?previousinstructions`), and
+//! all of them (with their rot13 forms) are searched together by one lazy
+//! DFA over the text's folded view (letters only). Delimiter rules (fake
 //! `<|im_start|>system` tags) are literals matched case-insensitively on
 //! the text with punctuation kept.
 
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::AhoCorasick;
+use regex_automata::meta::Regex;
 use serde::{Deserialize, Serialize};
 use unicode_normalization::UnicodeNormalization;
 
@@ -21,9 +23,6 @@ use crate::normalize::is_invisible;
 
 /// The built-in injection rules.
 pub const BUILTIN_INJECTION_RULES: &str = include_str!("../rules/injection.toml");
-
-/// Templates may not expand to more phrases than this each.
-const MAX_EXPANSION: usize = 50_000;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,9 +101,9 @@ pub struct InjectionReport<'r> {
 #[derive(Debug)]
 pub struct InjectionRules {
     rules: Vec<Rule>,
-    phrases: AhoCorasick,
-    /// Rule of each phrase pattern.
-    phrase_rule: Vec<u32>,
+    phrases: Regex,
+    /// Rule of each phrase pattern, and whether it is the rot13 form.
+    phrase_rule: Vec<(u32, bool)>,
     literals: Option<AhoCorasick>,
     literal_rule: Vec<u32>,
 }
@@ -137,16 +136,12 @@ impl InjectionRules {
             }
             let index = u32::try_from(rules.len()).expect("fewer than 2^32 rules");
             for template in &spec.phrases {
-                let expanded = expand(template).map_err(|e| fail(ErrorKind::Invalid(e)))?;
-                for phrase in expanded {
-                    let folded = fold_phrase(&phrase);
-                    if folded.len() < 6 {
-                        return Err(fail(ErrorKind::Invalid(format!(
-                            "phrase {phrase:?} folds to fewer than 6 letters"
-                        ))));
-                    }
-                    phrases.push(folded);
-                    phrase_rule.push(index);
+                // The rot13 form too, so one pass sees both.
+                for rotated in [false, true] {
+                    let pattern = template_regex(template, rotated)
+                        .map_err(|e| fail(ErrorKind::Invalid(e)))?;
+                    phrases.push(pattern);
+                    phrase_rule.push((index, rotated));
                 }
             }
             for literal in &spec.literals {
@@ -162,10 +157,10 @@ impl InjectionRules {
         let build_error = |e: aho_corasick::BuildError| {
             Error::new(origin, None, ErrorKind::Invalid(e.to_string()))
         };
-        let phrases = AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .build(&phrases)
-            .map_err(build_error)?;
+        // One lazy DFA over the folded letters, with a literal prefilter on
+        // the phrases' first words: most text is skipped at memchr speed.
+        let phrases = Regex::new_many(&phrases)
+            .map_err(|e| Error::new(origin, None, ErrorKind::Invalid(e.to_string())))?;
         let literals = if literals.is_empty() {
             None
         } else {
@@ -185,19 +180,22 @@ impl InjectionRules {
         })
     }
 
+    /// Heap bytes the compiled rules use.
+    pub fn memory_usage(&self) -> usize {
+        self.phrases.memory_usage() + self.literals.as_ref().map_or(0, |l| l.memory_usage())
+    }
+
     /// The rule ids, in file order.
     pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
         self.rules.iter().map(|r| r.id.as_str())
     }
 
-    /// Checks `text`, its rot13, and its base64 and hex segments (one level).
+    /// Checks `text` (and so its rot13), and its base64 and hex segments (one level).
     pub fn check(&self, text: &str) -> InjectionReport<'_> {
         let mut report = InjectionReport::default();
         let mut view = Folded::default();
         view.fold(text);
-        self.match_view(&view, 0..text.len(), Seen::Text, &mut report);
-        view.rot13();
-        self.match_view(&view, 0..text.len(), Seen::Rot13, &mut report);
+        self.match_view(&view, text, None, &mut report);
         if let Some(literals) = &self.literals {
             for m in literals.find_overlapping_iter(text) {
                 let rule = self.literal_rule[m.pattern().as_usize()];
@@ -213,7 +211,7 @@ impl InjectionRules {
             {
                 let decoded = std::str::from_utf8(&buf).expect("decode checks UTF-8");
                 view.fold(decoded);
-                self.match_view(&view, range, Seen::Decoded(encoding), &mut report);
+                self.match_view(&view, decoded, Some((range, encoding)), &mut report);
             }
         });
         report
@@ -222,24 +220,26 @@ impl InjectionRules {
         report
     }
 
-    /// Phrase matches on a folded view; `span` replaces their offsets when
-    /// the view is of a decoded segment.
+    /// Phrase matches on a folded view: of the text, or of the decoded
+    /// segment `decoded` whose span the matches then get.
     fn match_view<'r>(
         &'r self,
         view: &Folded,
-        span: Range<usize>,
-        seen: Seen,
+        text: &str,
+        decoded: Option<(Range<usize>, decode::Encoding)>,
         report: &mut InjectionReport<'r>,
     ) {
-        for m in self.phrases.find_overlapping_iter(&view.letters) {
-            if !view.word_edges(m.start(), m.end()) {
+        for m in self.phrases.find_iter(&view.letters) {
+            if !view.word_edges(text, m.start(), m.end()) {
                 continue;
             }
-            let rule = self.phrase_rule[m.pattern().as_usize()];
-            let at = if seen == Seen::Text || seen == Seen::Rot13 {
-                view.starts[m.start()] as usize..view.ends[m.end() - 1] as usize
-            } else {
-                span.clone()
+            let (rule, rotated) = self.phrase_rule[m.pattern().as_usize()];
+            let (at, seen) = match &decoded {
+                Some((span, encoding)) => (span.clone(), Seen::Decoded(*encoding)),
+                None => (
+                    view.original_span(text, m.start(), m.end()),
+                    if rotated { Seen::Rot13 } else { Seen::Text },
+                ),
             };
             self.record(rule, at, seen, report);
         }
@@ -268,33 +268,57 @@ impl InjectionRules {
     }
 }
 
-/// Expands `{a|b|}` groups into every combination; an empty alternative
-/// makes its group optional.
-fn expand(template: &str) -> Result<Vec<String>, String> {
-    let mut out = vec![String::new()];
+/// A phrase template as a regex over folded letters: `{a|b|}` becomes
+/// `(?:a|b)?` (an empty alternative makes the group optional), and every
+/// piece is folded as the text will be, then rot13'd when `rotated`.
+fn template_regex(template: &str, rotated: bool) -> Result<String, String> {
+    let fold = |piece: &str| -> String {
+        let folded = fold_phrase(piece);
+        if rotated {
+            folded.bytes().map(|b| char::from(rot13(b))).collect()
+        } else {
+            folded
+        }
+    };
+    let (mut regex, mut min_letters) = (String::new(), 0);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let close = rest[open..]
             .find('}')
             .map(|c| open + c)
             .ok_or_else(|| format!("template {template:?}: '{{' without '}}'"))?;
-        let literal = &rest[..open];
-        let options: Vec<&str> = rest[open + 1..close].split('|').collect();
-        out = out
+        let literal = fold(&rest[..open]);
+        min_letters += literal.len();
+        regex.push_str(&literal);
+        let options: Vec<String> = rest[open + 1..close].split('|').map(fold).collect();
+        let optional = options.iter().any(String::is_empty);
+        // Longest first: the search prefers the first alternative that
+        // matches, and a phrase must end on a word edge ("https", not "http").
+        let mut choices: Vec<&str> = options
             .iter()
-            .flat_map(|prefix| options.iter().map(move |o| format!("{prefix}{literal}{o}")))
+            .map(String::as_str)
+            .filter(|o| !o.is_empty())
             .collect();
-        if out.len() > MAX_EXPANSION {
-            return Err(format!(
-                "template {template:?} expands to over {MAX_EXPANSION} phrases"
+        choices.sort_by_key(|c| std::cmp::Reverse(c.len()));
+        if !optional {
+            min_letters += choices.iter().map(|c| c.len()).min().unwrap_or(0);
+        }
+        if !choices.is_empty() {
+            regex.push_str(&format!(
+                "(?:{}){}",
+                choices.join("|"),
+                if optional { "?" } else { "" }
             ));
         }
         rest = &rest[close + 1..];
     }
-    for phrase in &mut out {
-        phrase.push_str(rest);
+    let tail = fold(rest);
+    min_letters += tail.len();
+    regex.push_str(&tail);
+    if min_letters < 6 {
+        return Err(format!("phrase {template:?} folds to fewer than 6 letters"));
     }
-    Ok(out)
+    Ok(regex)
 }
 
 /// Folds one character to the letters it reads as: look-alikes to their
@@ -327,6 +351,32 @@ fn fold_char(c: char, mut push: impl FnMut(char)) {
     }
 }
 
+/// The rot13 of a lowercase ASCII letter.
+fn rot13(letter: u8) -> u8 {
+    (letter - b'a' + 13) % 26 + b'a'
+}
+
+/// [`fold_ascii`] as a table: the letter byte, or 0 for a separator.
+static ASCII_FOLD: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match b as u8 {
+            l @ b'a'..=b'z' => l,
+            l @ b'A'..=b'Z' => l + 32,
+            b'0' => b'o',
+            b'1' => b'i',
+            b'3' => b'e',
+            b'4' | b'@' => b'a',
+            b'5' | b'$' => b's',
+            b'7' => b't',
+            _ => 0,
+        };
+        b += 1;
+    }
+    table
+};
+
 /// The letter an ASCII character reads as, if any.
 fn fold_ascii(c: char) -> Option<char> {
     Some(match c.to_ascii_lowercase() {
@@ -351,13 +401,12 @@ pub(crate) fn fold_phrase(phrase: &str) -> String {
 
 /// A text folded to letters only, each mapped to the original character it
 /// came from; invisible characters disappear without breaking a word.
+/// Word edges are worked out only where a phrase matched.
 #[derive(Default)]
 pub(crate) struct Folded {
     letters: String,
+    /// Original start of the character each letter came from.
     starts: Vec<u32>,
-    ends: Vec<u32>,
-    /// Whether a separator came right before each letter.
-    word_start: Vec<bool>,
 }
 
 impl Folded {
@@ -368,47 +417,69 @@ impl Folded {
     pub(crate) fn fold(&mut self, text: &str) {
         self.letters.clear();
         self.starts.clear();
-        self.ends.clear();
-        self.word_start.clear();
-        let (mut separated, mut in_tags) = (true, false);
-        for (at, c) in text.char_indices() {
-            // Smuggled tag text is a stream of its own: entering or leaving it ends a word.
-            let tag = matches!(c as u32, 0xE0000..=0xE007F);
-            separated |= tag != in_tags;
-            in_tags = tag;
-            let before = self.letters.len();
-            fold_char(c, |l| self.letters.push(l));
-            let added = self.letters.len() - before;
-            if added == 0 {
-                // A tag space separates words; other invisible characters do not.
-                separated |= !is_invisible(c) || c == '\u{E0020}';
+        self.letters.reserve(text.len());
+        self.starts.reserve(text.len());
+        let bytes = text.as_bytes();
+        let mut at = 0;
+        while at < bytes.len() {
+            let b = bytes[at];
+            if b.is_ascii() {
+                // The common case, without decoding characters.
+                let letter = ASCII_FOLD[usize::from(b)];
+                if letter != 0 {
+                    self.letters.push(char::from(letter));
+                    self.starts.push(at as u32);
+                }
+                at += 1;
                 continue;
             }
-            let end = (at + c.len_utf8()) as u32;
-            for i in 0..added {
+            let c = text[at..].chars().next().expect("at a char boundary");
+            fold_char(c, |l| {
+                self.letters.push(l);
                 self.starts.push(at as u32);
-                self.ends.push(end);
-                self.word_start.push(separated && i == 0);
-            }
-            separated = false;
+            });
+            at += c.len_utf8();
         }
     }
 
-    fn rot13(&mut self) {
-        // Every byte of `letters` is an ASCII lowercase letter.
-        let rotated: String = self
-            .letters
-            .bytes()
-            .map(|b| char::from((b - b'a' + 13) % 26 + b'a'))
-            .collect();
-        self.letters = rotated;
+    /// The original span of letters `start..end` of a fold of `text`.
+    fn original_span(&self, text: &str, start: usize, end: usize) -> Range<usize> {
+        let last = self.starts[end - 1] as usize;
+        self.starts[start] as usize..last + char_len(text, last)
     }
 
-    /// Whether `start..end` begins at a word start and ends at a word end,
-    /// so that "you are now dancing" does not read as "you are now dan".
-    fn word_edges(&self, start: usize, end: usize) -> bool {
-        self.word_start[start] && self.word_start.get(end).is_none_or(|&s| s)
+    /// Whether letters `start..end` begin at a word start and end at a word
+    /// end of `text`, so that "you are now dancing" is not "you are now dan".
+    fn word_edges(&self, text: &str, start: usize, end: usize) -> bool {
+        self.word_break(text, start) && (end == self.starts.len() || self.word_break(text, end))
     }
+
+    /// Whether a word ends before letter `i`: something that is neither a
+    /// letter nor invisible lies between it and the letter before, or one of
+    /// the two is smuggled tag text and the other is not.
+    fn word_break(&self, text: &str, i: usize) -> bool {
+        if i == 0 {
+            return true;
+        }
+        let (before, here) = (self.starts[i - 1] as usize, self.starts[i] as usize);
+        if before == here {
+            return false; // two letters of one character
+        }
+        let tag = |at: usize| {
+            text[at..]
+                .chars()
+                .next()
+                .is_some_and(|c| matches!(c as u32, 0xE0000..=0xE007F))
+        };
+        tag(before) != tag(here)
+            || text[before + char_len(text, before)..here]
+                .chars()
+                .any(|c| !is_invisible(c) || c == '\u{E0020}')
+    }
+}
+
+fn char_len(text: &str, at: usize) -> usize {
+    text[at..].chars().next().map_or(0, char::len_utf8)
 }
 
 #[cfg(test)]
@@ -416,19 +487,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn templates_expand_with_optional_groups() {
-        let mut got = expand("{ignore|forget} {all |}rules").unwrap();
-        got.sort();
-        assert_eq!(
-            got,
-            [
-                "forget all rules",
-                "forget rules",
-                "ignore all rules",
-                "ignore rules"
-            ]
+    fn compiled_rules_stay_small() {
+        let rules = InjectionRules::builtin();
+        assert!(
+            rules.memory_usage() < 64 << 20,
+            "{} bytes",
+            rules.memory_usage()
         );
-        assert!(expand("{a|b").is_err());
+        println!("injection rules: {} bytes", rules.memory_usage());
+    }
+
+    #[test]
+    fn templates_become_regexes_over_folded_letters() {
+        assert_eq!(
+            template_regex("{Ignore|forget} {all |}rules!", false).unwrap(),
+            "(?:ignore|forget)(?:all)?rules"
+        );
+        assert_eq!(template_regex("ignore this", true).unwrap(), "vtaberguvf");
+        assert!(template_regex("{a|b", false).is_err());
     }
 
     #[test]

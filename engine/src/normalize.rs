@@ -12,7 +12,9 @@ use unicode_normalization::UnicodeNormalization;
 /// Cf: zero-width spaces and joiners, bidi controls, tag characters, the BOM,
 /// the soft hyphen...). The table is Unicode 15's Cf set.
 pub fn is_invisible(c: char) -> bool {
-    matches!(c as u32,
+    // Most text is below U+00AD, the first one.
+    (c as u32) >= 0xAD
+        && matches!(c as u32,
         0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2
         | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F
         | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F
@@ -45,14 +47,26 @@ impl Normalized {
     /// Builds the view of `original`. Returns `false`, leaving the view
     /// empty, when normalizing would change nothing (all ASCII, or no
     /// invisible or compatibility characters): the common case costs one
-    /// pass that reads the text and writes nothing.
+    /// read-only pass that skips ASCII a word at a time.
     pub fn normalize(&mut self, original: &str) -> bool {
+        if classify(original).changes() {
+            self.build(original);
+            true
+        } else {
+            self.clear();
+            false
+        }
+    }
+
+    fn clear(&mut self) {
         self.text.clear();
         self.starts.clear();
         self.ends.clear();
-        if original.is_ascii() || !needs_normalizing(original) {
-            return false;
-        }
+    }
+
+    /// Builds the view, whether or not it changes anything.
+    pub(crate) fn build(&mut self, original: &str) {
+        self.clear();
         assert!(
             u32::try_from(original.len()).is_ok(),
             "texts over 4 GiB are not normalized"
@@ -66,7 +80,6 @@ impl Normalized {
             }
         }
         self.push_run(&original[run_start..], run_start);
-        true
     }
 
     /// A starter and its combining marks, normalized as one.
@@ -96,11 +109,57 @@ impl Normalized {
     }
 }
 
-/// Whether any character is invisible or changes under NFKC.
-fn needs_normalizing(text: &str) -> bool {
-    text.chars().any(is_invisible)
-        || unicode_normalization::is_nfkc_quick(text.chars())
+/// What a text's non-ASCII characters hold.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Chars {
+    /// Some character is invisible.
+    pub invisible: bool,
+    /// Some character may change under NFKC.
+    pub compatibility: bool,
+}
+
+impl Chars {
+    /// Whether the normalized view differs from the text.
+    pub fn changes(self) -> bool {
+        self.invisible || self.compatibility
+    }
+}
+
+/// Reads the non-ASCII characters of `text` (ASCII cannot change, and is
+/// skipped a word at a time), until both answers are known.
+pub(crate) fn classify(text: &str) -> Chars {
+    let mut chars = Chars::default();
+    if text.is_ascii() {
+        return chars;
+    }
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    while at < bytes.len() {
+        // Skip ASCII eight bytes at a time.
+        if let Some(word) = bytes.get(at..at + 8) {
+            if u64::from_le_bytes(word.try_into().expect("8 bytes")) & 0x8080_8080_8080_8080 == 0 {
+                at += 8;
+                continue;
+            }
+        }
+        if bytes[at].is_ascii() {
+            at += 1;
+            continue;
+        }
+        let c = text[at..].chars().next().expect("at a char boundary");
+        if is_invisible(c) {
+            chars.invisible = true;
+        } else if unicode_normalization::is_nfkc_quick(std::iter::once(c))
             != unicode_normalization::IsNormalized::Yes
+        {
+            chars.compatibility = true;
+        }
+        if chars.invisible && chars.compatibility {
+            break;
+        }
+        at += c.len_utf8();
+    }
+    chars
 }
 
 #[cfg(test)]
@@ -112,6 +171,7 @@ mod tests {
         let mut view = Normalized::default();
         assert!(!view.normalize("plain ascii"));
         assert!(!view.normalize("déjà vu, 東京, emoji 🙂"));
+        assert!(!classify("Écrivez à Núñez, ïle, über").changes());
         assert_eq!(view.text(), "");
     }
 

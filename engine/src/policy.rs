@@ -172,7 +172,6 @@ pub struct PolicyConfig {
     pub shadow: bool,
 }
 
-
 /// Why a policy could not be compiled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]

@@ -14,7 +14,7 @@ use crate::entity::{EntityId, EntitySet};
 use crate::error::{Error, ErrorKind};
 use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
 use crate::literals::{LiteralSet, LiteralSetBuilder};
-use crate::normalize::Normalized;
+use crate::normalize::{self, Normalized};
 use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
 use crate::trigger::TriggerBytes;
 use crate::validate::{shannon_entropy, Validator};
@@ -180,6 +180,8 @@ struct TriggerGroup {
     reach: usize,
     /// Regions with fewer trigger bytes than this cannot hold a match.
     min_triggers: usize,
+    /// Searched only in texts holding invisible characters (`trigger = "invisible"`).
+    hidden_only: bool,
     set: Regex,
     patterns: Vec<u32>,
 }
@@ -187,6 +189,7 @@ struct TriggerGroup {
 /// A trigger group while the scanner is being built.
 struct GroupSpec {
     trigger: Vec<u8>,
+    hidden_only: bool,
     lead: usize,
     reach: usize,
     min_triggers: usize,
@@ -330,6 +333,8 @@ impl Scanner {
             let trigger = match spec.trigger.as_deref() {
                 None => None,
                 Some("digits") => Some(b"0123456789".to_vec()),
+                // The UTF-8 lead bytes of U+2000-2FFF, U+F000-FFFF and plane 14.
+                Some("invisible") => Some(vec![0xE2, 0xEF, 0xF3]),
                 Some("") => {
                     return Err(fail(ErrorKind::Invalid("trigger must not be empty".into())))
                 }
@@ -353,14 +358,19 @@ impl Scanner {
                 match (&trigger, window, &info.prefixes) {
                     _ if !prefilter => full.push(id),
                     (Some(trigger), Some(((lead, min_count), reach)), _) => {
+                        let hidden_only = spec.trigger.as_deref() == Some("invisible");
                         let spec = GroupSpec {
                             trigger: trigger.clone(),
+                            hidden_only,
                             lead,
                             reach,
                             min_triggers: min_count,
                             patterns: vec![id],
                         };
-                        match groups.iter_mut().find(|g| g.trigger == *trigger) {
+                        match groups
+                            .iter_mut()
+                            .find(|g| g.trigger == *trigger && g.hidden_only == hidden_only)
+                        {
                             Some(group) => group.absorb(spec),
                             None => groups.push(spec),
                         }
@@ -461,6 +471,7 @@ impl Scanner {
                     lead: group.lead,
                     reach: group.reach,
                     min_triggers: group.min_triggers,
+                    hidden_only: group.hidden_only,
                     set: compile_set(&sources(&group.patterns))
                         .map_err(set_error(&group.patterns))?,
                     patterns: group.patterns,
@@ -568,14 +579,16 @@ impl Scanner {
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
-        self.scan_view(text, options, scratch, out);
+        let chars = normalize::classify(text);
+        self.scan_view(text, options, chars.invisible, scratch, out);
         // Text that normalizing changes is also scanned as normalized, for
         // what invisible or compatibility characters hid; what both views
         // find lands on the same original span and is resolved as one.
         let mut normalized = std::mem::take(&mut scratch.normalized);
-        if options.normalize && normalized.normalize(text) {
+        if options.normalize && chars.changes() {
+            normalized.build(text);
             let found_raw = out.len();
-            self.scan_view(normalized.text(), options, scratch, out);
+            self.scan_view(normalized.text(), options, false, scratch, out);
             for f in &mut out[found_raw..] {
                 (f.byte_start, f.byte_end) = normalized.original_span(f.byte_start, f.byte_end);
             }
@@ -634,6 +647,7 @@ impl Scanner {
         &self,
         text: &str,
         options: &ScanOptions,
+        has_invisible: bool,
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
@@ -657,6 +671,7 @@ impl Scanner {
             scanner: self,
             text,
             options,
+            has_invisible,
             out,
         };
         run.literals(&mut parts, resume);
@@ -789,6 +804,8 @@ struct Run<'s, 't, 'o> {
     scanner: &'s Scanner,
     text: &'t str,
     options: &'o ScanOptions,
+    /// Whether the text holds invisible characters, for `hidden_only` groups.
+    has_invisible: bool,
     out: &'o mut Vec<Finding>,
 }
 
@@ -841,10 +858,11 @@ impl Run<'_, '_, '_> {
         set_cache: &mut Cache,
         scratch: &mut PatternScratch<'_>,
     ) {
-        if !group
-            .patterns
-            .iter()
-            .any(|&id| self.enabled(self.scanner.patterns[id as usize].rule))
+        if (group.hidden_only && !self.has_invisible)
+            || !group
+                .patterns
+                .iter()
+                .any(|&id| self.enabled(self.scanner.patterns[id as usize].rule))
         {
             return;
         }
