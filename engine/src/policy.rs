@@ -218,6 +218,14 @@ pub enum PolicyError {
         /// The topic.
         name: String,
     },
+    /// The topic phrases could not be compiled (too many or too long).
+    #[error("policy.{direction}.topics: {reason}")]
+    Topics {
+        /// `input` or `output`.
+        direction: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// A bad operator in `operators`.
     #[error("policy.{direction}.operators: {reason}")]
     Operators {
@@ -545,9 +553,9 @@ fn compile_direction(
         let automaton = AhoCorasick::builder()
             .ascii_case_insensitive(true)
             .build(&phrases)
-            .map_err(|e| PolicyError::EmptyTopic {
+            .map_err(|e| PolicyError::Topics {
                 direction,
-                name: e.to_string(),
+                reason: e.to_string(),
             })?;
         Some((automaton, names))
     };

@@ -338,7 +338,7 @@ impl Scanner {
                 Some("") => {
                     return Err(fail(ErrorKind::Invalid("trigger must not be empty".into())))
                 }
-                Some(bytes) => Some(trigger_bytes(bytes).map_err(|e| fail(ErrorKind::Invalid(e)))?),
+                Some(bytes) => Some(bytes.as_bytes().to_vec()),
             };
             let trigger_bytes = trigger.as_deref().map(TriggerBytes::new);
             for (index, source) in spec.patterns.iter().enumerate() {
@@ -771,24 +771,6 @@ impl Scanner {
             score: finding.score,
         }
     }
-}
-
-/// Trigger bytes as written: the string's bytes, with `\xHH` for a raw
-/// byte (the lead byte of a class of UTF-8 sequences, say).
-fn trigger_bytes(spec: &str) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    let mut rest = spec;
-    while let Some(at) = rest.find("\\x") {
-        out.extend_from_slice(&rest.as_bytes()[..at]);
-        let byte = rest
-            .get(at + 2..at + 4)
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok())
-            .ok_or_else(|| format!("trigger {spec:?}: \\x must be followed by two hex digits"))?;
-        out.push(byte);
-        rest = &rest[at + 4..];
-    }
-    out.extend_from_slice(rest.as_bytes());
-    Ok(out)
 }
 
 /// The parts of [`Scratch`] used per pattern, split off so that a set's cache
