@@ -65,6 +65,99 @@ pub enum BenchCommand {
     /// Engine throughput over a corpus in memory, per thread count, and the
     /// cost of each recognizer.
     Scan(BenchScanArgs),
+    /// Classifier sequences/s and latency by batch size and sequence length,
+    /// and the dynamic batcher under a fixed arrival rate (--rate).
+    Classify(BenchClassifyArgs),
+    /// Load on the HTTP API: closed loop (connections) or open loop at a
+    /// fixed arrival rate (--rate), with HDR latency percentiles.
+    Http(BenchHttpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchHttpArgs {
+    /// The server, e.g. http://127.0.0.1:8080
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+
+    /// The route to load.
+    #[arg(long, default_value = "/v1/scan")]
+    pub path: String,
+
+    /// Connections (closed loop: clients; open loop: most requests on the wire).
+    #[arg(long, short, default_value_t = 64)]
+    pub connections: usize,
+
+    /// Open loop: send this many requests per second on a fixed schedule.
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+
+    /// Seconds measured.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+
+    /// Seconds of load before measuring (not recorded).
+    #[arg(long, default_value_t = 3.0)]
+    pub warmup: f64,
+
+    /// JSONL payloads (`text`, optional `role: assistant` for output); default
+    /// the sample prompts and responses plus a 1 KB prompt.
+    #[arg(long, value_name = "FILE")]
+    pub corpus: Option<PathBuf>,
+
+    /// `detectors` sent with each request (comma-separated); the server's default when absent.
+    #[arg(long, value_delimiter = ',')]
+    pub detectors: Vec<String>,
+
+    /// Bearer token for servers with API keys.
+    #[arg(long, env = "PALISADE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
+    /// Load-generator threads (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write an SVG plot: latency by percentile and over time.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct BenchClassifyArgs {
+    /// Sequence lengths in tokens, special tokens included; longer than the
+    /// model's max_length means several windows per text.
+    #[arg(long, value_delimiter = ',', default_value = "32,128,512")]
+    pub lengths: Vec<usize>,
+
+    /// Batch sizes (texts per inference call).
+    #[arg(long, value_delimiter = ',', default_value = "1,8,32,128,256")]
+    pub batches: Vec<usize>,
+
+    /// Least time spent on each (length, batch) point, in seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub seconds: f64,
+
+    /// Then offer this many requests per second to the dynamic batcher.
+    #[arg(long, value_name = "R")]
+    pub rate: Option<f64>,
+
+    /// How long to offer --rate, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    pub duration: f64,
+
+    /// Tokens per request under --rate.
+    #[arg(long, default_value_t = 32)]
+    pub rate_tokens: usize,
+
+    #[command(flatten)]
+    pub classifier: ClassifierArgs,
+
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -186,10 +279,13 @@ pub struct ScanArgs {
     pub explain: bool,
 
     /// Detectors to run, comma-separated: `pii` (entities, secrets, hidden
-    /// text; the default), `injection_rules`, or `all`. The ML classifiers
-    /// (`injection`, `toxicity`) are not in this build: asking for one is an error.
+    /// text; the default), `injection_rules`, the classifiers `injection` and
+    /// `toxicity` (scores in "scores"), or `all`.
     #[arg(long, value_delimiter = ',', default_value = "pii")]
     pub detectors: Vec<String>,
+
+    #[command(flatten)]
+    pub classifier: ClassifierArgs,
 
     /// Policy file (TOML: `[input]`, `[output]`, `shadow`, as a server
     /// `[policy]` section): add a `verdict` and its `triggers` to each record.
@@ -227,4 +323,73 @@ pub struct ScanArgs {
     /// Print no summary at the end.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// Where the classifiers come from (`--detectors injection,toxicity`).
+#[derive(Args, Debug, Clone)]
+pub struct ClassifierArgs {
+    /// Classifier model config (TOML); `models/setup.sh` builds the default one.
+    #[arg(long, value_name = "FILE", env = "PALISADE_MODEL_CONFIG", default_value_os_t = palisade_models::default_config())]
+    pub model_config: PathBuf,
+
+    /// ONNX Runtime shared library; `models/setup.sh` fetches the default one.
+    #[arg(long, value_name = "FILE", env = "PALISADE_ORT_LIB", default_value_os_t = palisade_models::default_runtime())]
+    pub onnxruntime: PathBuf,
+
+    /// Where the classifiers run: CUDA when available (auto), or forced.
+    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+    pub device: DeviceArg,
+
+    /// Most texts (windows) per inference call.
+    #[arg(long, default_value_t = 32)]
+    pub max_batch: usize,
+
+    /// Longest a text waits for others to fill its batch, in microseconds.
+    #[arg(long, default_value_t = 2000)]
+    pub max_wait_us: u64,
+
+    /// Texts that may wait for the classifier at once; more are refused.
+    #[arg(long, default_value_t = 1024)]
+    pub queue_capacity: usize,
+}
+
+/// `--device`.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceArg {
+    Auto,
+    Cpu,
+    Cuda,
+}
+
+impl ClassifierArgs {
+    /// Loads the classifier and starts its batcher.
+    pub fn load(&self) -> Result<palisade_models::Batcher, palisade_models::Error> {
+        let classifier = self.classifier(self.max_batch)?;
+        Ok(palisade_models::Batcher::spawn(classifier, self.batching()))
+    }
+
+    /// Loads the classifier alone, running up to `max_batch` windows per call.
+    pub fn classifier(
+        &self,
+        max_batch: usize,
+    ) -> Result<palisade_models::Classifier, palisade_models::Error> {
+        let mut options = palisade_models::LoadOptions::new(&self.onnxruntime);
+        options.device = match self.device {
+            DeviceArg::Auto => palisade_models::Device::Auto,
+            DeviceArg::Cpu => palisade_models::Device::Cpu,
+            DeviceArg::Cuda => palisade_models::Device::Cuda,
+        };
+        options.max_batch = max_batch.max(1);
+        let config = palisade_models::ModelConfig::from_file(&self.model_config)?;
+        palisade_models::Classifier::load(config, &options)
+    }
+
+    /// The batcher's limits.
+    pub fn batching(&self) -> palisade_models::BatcherConfig {
+        palisade_models::BatcherConfig {
+            max_batch: self.max_batch.max(1),
+            max_wait: std::time::Duration::from_micros(self.max_wait_us),
+            queue_capacity: self.queue_capacity.max(1),
+        }
+    }
 }

@@ -23,7 +23,13 @@ fn main() -> ExitCode {
         cli::Command::Scan(args) => scan::run(args),
         cli::Command::Serve(args) => serve::run(args),
         cli::Command::Bench(cli::BenchCommand::Scan(args)) => {
-            bench::run(args).map(|()| ExitCode::SUCCESS)
+            bench::scan::run(args).map(|()| ExitCode::SUCCESS)
+        }
+        cli::Command::Bench(cli::BenchCommand::Http(args)) => {
+            bench::http::run(args).map(|()| ExitCode::SUCCESS)
+        }
+        cli::Command::Bench(cli::BenchCommand::Classify(args)) => {
+            bench::classify::run(args).map(|()| ExitCode::SUCCESS)
         }
     };
     match result {

@@ -6,6 +6,7 @@ use palisade_engine::{
     Direction, EntityId, Finding, FindingView, InjectionReport, InjectionRules, Policy, Redactor,
     ScanOptions, Scanner, Scratch, Signals, Verdict,
 };
+use palisade_models::Batcher;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -25,6 +26,8 @@ pub struct Job<'a> {
     /// Whether the rule engine runs (`--detectors`).
     pub run_pii: bool,
     pub injection: Option<&'a InjectionRules>,
+    /// The classifier and the scores `--detectors` asked for.
+    pub classifier: Option<(&'a Batcher, &'a [&'static str])>,
     pub policy: Option<(&'a Policy, Direction)>,
 }
 
@@ -49,6 +52,9 @@ struct OutRecord<'a> {
     /// `injection_rules` and its matches, with `--detectors injection_rules`.
     #[serde(skip_serializing_if = "Option::is_none")]
     injection_rules: Option<InjectionReport<'a>>,
+    /// Classifier probabilities, with `--detectors injection,toxicity`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scores: Option<serde_json::Map<String, Value>>,
     /// The verdict and its triggers, with `--policy`.
     #[serde(skip_serializing_if = "Option::is_none", flatten)]
     verdict: Option<Verdict<'a>>,
@@ -158,14 +164,25 @@ impl Job<'_> {
             findings.clear();
         }
         let injection = self.injection.map(|rules| rules.check(text));
+        let classified = match self.classifier.map(|(batcher, _)| batcher.classify(text)) {
+            None => None,
+            Some(Ok(scores)) => Some(scores),
+            Some(Err(e)) => {
+                return self.error_outcome(id, format!("classifier failed: {e}"), lossy)
+            }
+        };
         let verdict = self.policy.map(|(policy, direction)| {
-            let scores = injection
-                .as_ref()
-                .map(|r| [("injection_rules", Some(r.score))]);
+            let mut scores: Vec<(&str, Option<f32>)> = Vec::with_capacity(3);
+            if let Some(r) = &injection {
+                scores.push(("injection_rules", Some(r.score)));
+            }
+            if let (Some(c), Some((_, names))) = (&classified, self.classifier) {
+                scores.extend(names.iter().map(|&n| (n, c.get(n))));
+            }
             let signals = Signals {
                 text,
                 findings,
-                scores: scores.as_ref().map_or(&[], |s| &s[..]),
+                scores: &scores,
                 canary_leak: false,
             };
             policy.decide(self.scanner, direction, &signals)
@@ -213,6 +230,15 @@ impl Job<'_> {
             ),
             redacted,
             injection_rules: injection,
+            scores: classified
+                .as_ref()
+                .zip(self.classifier)
+                .map(|(c, (_, names))| {
+                    names
+                        .iter()
+                        .map(|&n| (n.to_string(), c.get(n).map_or(Value::Null, probability)))
+                        .collect()
+                }),
             verdict,
             error: None,
         };
@@ -231,6 +257,7 @@ impl Job<'_> {
             findings: None,
             redacted: None,
             injection_rules: None,
+            scores: None,
             verdict: None,
             error: Some(&message),
         };
@@ -241,4 +268,9 @@ impl Job<'_> {
             lossy,
         }
     }
+}
+
+/// A probability as JSON, to six decimals: float noise beyond that means nothing.
+fn probability(p: f32) -> Value {
+    Value::from((f64::from(p) * 1e6).round() / 1e6)
 }

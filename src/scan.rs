@@ -13,6 +13,8 @@ use palisade_engine::{
     Direction, InjectionRules, Policy, PolicyConfig, Redactor, ScanOptions, Scanner, ScannerBuilder,
 };
 
+use palisade_models::Batcher;
+
 use crate::cli::{DirectionArg, Format, ScanArgs};
 use crate::input::{expand, RawRecord, RecordReader, Source};
 use crate::record::Job;
@@ -101,7 +103,15 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
         }
         None => None,
     };
-    let workers = Workers::new(&scanner, args.threads.unwrap_or(0))?;
+    let classifier = load_classifier(&args, &detectors)?;
+    // Records wait on the classifier's batcher; with only one per core in
+    // flight, batches could hold no more texts than there are cores.
+    let threads = match (&classifier, args.threads) {
+        (_, Some(n)) => n,
+        (Some(_), None) => args.classifier.max_batch.max(num_cpus()),
+        (None, None) => 0,
+    };
+    let workers = Workers::new(&scanner, threads)?;
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::with_capacity(
@@ -147,6 +157,9 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
             explain: args.explain,
             run_pii: detectors.pii,
             injection: injection.as_ref(),
+            classifier: classifier
+                .as_ref()
+                .map(|b| (b, detectors.scores.as_slice())),
             policy: policy.as_ref().map(|(p, d)| (p, *d)),
         };
         match scan_source(
@@ -186,13 +199,18 @@ pub fn run(args: ScanArgs) -> Result<ExitCode> {
 struct Detectors {
     pii: bool,
     injection_rules: bool,
+    /// Classifier scores to report, in `--detectors` order.
+    scores: Vec<&'static str>,
 }
+
+const CLASSIFIERS: [&str; 2] = ["injection", "toxicity"];
 
 impl Detectors {
     fn parse(names: &[String]) -> Result<Detectors> {
         let mut on = Detectors {
             pii: false,
             injection_rules: false,
+            scores: Vec::new(),
         };
         for name in names {
             match name.as_str() {
@@ -201,17 +219,54 @@ impl Detectors {
                 "all" => {
                     on.pii = true;
                     on.injection_rules = true;
+                    on.scores = CLASSIFIERS.to_vec();
                 }
-                "injection" | "toxicity" => {
-                    bail!(
-                        "detector '{name}' is an ML classifier, which this build does not have yet"
-                    )
-                }
-                other => bail!("unknown detector '{other}'; known: pii, injection_rules, all"),
+                other => match CLASSIFIERS.iter().find(|&&c| c == other) {
+                    Some(c) if !on.scores.contains(c) => on.scores.push(c),
+                    Some(_) => {}
+                    None => bail!(
+                        "unknown detector '{other}'; known: pii, injection_rules, injection, toxicity, all"
+                    ),
+                },
             }
         }
         Ok(on)
     }
+}
+
+/// Loads the classifier when `--detectors` asks for scores, and checks that
+/// the model has every score asked for.
+fn load_classifier(args: &ScanArgs, detectors: &Detectors) -> Result<Option<Batcher>> {
+    if detectors.scores.is_empty() {
+        return Ok(None);
+    }
+    let batcher = args.classifier.load().with_context(|| {
+        format!(
+            "--detectors {}: classifiers unavailable",
+            detectors.scores.join(",")
+        )
+    })?;
+    for name in &detectors.scores {
+        if !batcher.score_names().iter().any(|n| n == name) {
+            bail!(
+                "{}: the model has no '{name}' score (it has {})",
+                args.classifier.model_config.display(),
+                batcher.score_names().join(", ")
+            );
+        }
+    }
+    if !args.quiet {
+        eprintln!(
+            "palisade: classifiers on {} ({})",
+            batcher.provider(),
+            args.classifier.model_config.display()
+        );
+    }
+    Ok(Some(batcher))
+}
+
+fn num_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
 }
 
 pub fn field_path(path: &str) -> Vec<&str> {

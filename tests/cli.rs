@@ -390,10 +390,48 @@ fn detectors_and_policy_add_scores_and_verdicts() {
     assert_eq!(records[1]["triggers"][0]["entity_type"], "AWS_ACCESS_KEY");
     assert_eq!(records[2]["verdict"], "allow");
     assert_eq!(records[2]["injection_rules"]["score"], 0.0);
+    // `all` includes the classifiers.
+    assert!(
+        records[0]["scores"]["injection"].as_f64().unwrap() > 0.5,
+        "{}",
+        records[0]
+    );
+    assert!(
+        records[2]["scores"]["injection"].as_f64().unwrap() < 0.5,
+        "{}",
+        records[2]
+    );
+    assert!(
+        records[2]["scores"]["toxicity"].as_f64().unwrap() < 0.5,
+        "{}",
+        records[2]
+    );
 
-    let (code, _, stderr) = scan_stdin(&["--detectors", "toxicity"], input);
+    let (code, records, stderr) =
+        scan_stdin(&["--detectors", "toxicity", "--device", "cpu"], input);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("classifiers on cpu"), "{stderr}");
+    let scores = records[0]["scores"].as_object().unwrap();
+    assert_eq!(scores.keys().collect::<Vec<_>>(), ["toxicity"]);
+    assert!(records[0]
+        .get("findings")
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .is_empty());
+
+    let (code, _, stderr) = scan_stdin(
+        &[
+            "--detectors",
+            "toxicity",
+            "--onnxruntime",
+            "/nonexistent/libonnxruntime.so",
+        ],
+        input,
+    );
     assert_eq!(code, 2);
-    assert!(stderr.contains("classifier"), "{stderr}");
+    assert!(stderr.contains("classifiers unavailable"), "{stderr}");
+    assert!(stderr.contains("models/setup.sh"), "{stderr}");
     let (code, _, stderr) = scan_stdin(&["--detectors", "pii,jailbreaks"], input);
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown detector 'jailbreaks'"), "{stderr}");

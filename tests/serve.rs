@@ -120,7 +120,10 @@ fn no_pii_in_any_log_and_sigterm_stops_cleanly() {
     let calls: Vec<(&str, String, Option<&str>, u16)> = vec![
         (
             "/v1/scan",
-            format!(r#"{{"text": {json_text}, "return_explanation": true}}"#),
+            // The toxicity classifier runs too (its path must not log text either).
+            format!(
+                r#"{{"text": {json_text}, "return_explanation": true, "detectors": ["pii", "injection_rules", "toxicity"]}}"#
+            ),
             Some(TOKEN),
             200,
         ),

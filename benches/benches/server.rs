@@ -19,6 +19,8 @@ const PROMPT: &str = include_str!("../../testdata/samples/prompt-1k.txt");
 fn scan_request(c: &mut Criterion) {
     let mut config = Config::default();
     config.audit.path = "off".into();
+    // The server stack alone; the classifiers have their own bench (models.rs).
+    config.classifiers.enabled = false;
     let state = Arc::new(AppState::new(&config).expect("default config starts"));
     let app = router(state);
     let body = serde_json::to_vec(&serde_json::json!({"text": PROMPT.trim_end()})).unwrap();

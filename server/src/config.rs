@@ -57,6 +57,100 @@ pub struct Config {
     /// Where the audit log goes.
     #[serde(default)]
     pub audit: AuditConfig,
+    /// The injection and toxicity classifiers.
+    #[serde(default)]
+    pub classifiers: ClassifierSection,
+}
+
+/// `[classifiers]`: the ONNX model behind the `injection` and `toxicity` scores.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassifierSection {
+    /// Load the classifiers (default true). When they cannot load, the server
+    /// still starts: scores are `null` with the reason, `/readyz` says why,
+    /// and `fail_closed` policies block.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Refuse to start without the classifiers (default false).
+    #[serde(default)]
+    pub required: bool,
+    /// Model config (TOML); default `models/guard.toml` of this checkout.
+    #[serde(default = "palisade_models::default_config")]
+    pub model_config: PathBuf,
+    /// `libonnxruntime.so`; default the one `models/setup.sh` fetched.
+    #[serde(default = "palisade_models::default_runtime")]
+    pub onnxruntime: PathBuf,
+    /// `auto` (CUDA when available), `cpu` or `cuda`.
+    #[serde(default)]
+    pub device: DeviceName,
+    /// Most windows per inference call (default 32).
+    #[serde(default = "default_classifier_batch")]
+    pub max_batch: usize,
+    /// Longest a text waits for others to fill its batch, µs (default 2000).
+    #[serde(default = "default_max_wait_us")]
+    pub max_wait_us: u64,
+    /// Texts that may wait for the classifier; more get 503 (default 1024).
+    #[serde(default = "default_queue_capacity")]
+    pub queue_capacity: usize,
+}
+
+/// `[classifiers] device`.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeviceName {
+    /// CUDA when available, else the CPU.
+    #[default]
+    Auto,
+    /// The CPU only.
+    Cpu,
+    /// CUDA or an error.
+    Cuda,
+}
+
+impl Default for ClassifierSection {
+    fn default() -> Self {
+        ClassifierSection {
+            enabled: true,
+            required: false,
+            model_config: palisade_models::default_config(),
+            onnxruntime: palisade_models::default_runtime(),
+            device: DeviceName::Auto,
+            max_batch: default_classifier_batch(),
+            max_wait_us: default_max_wait_us(),
+            queue_capacity: default_queue_capacity(),
+        }
+    }
+}
+
+impl ClassifierSection {
+    /// Loads the model and starts its batcher.
+    pub fn load(&self) -> Result<palisade_models::Batcher, palisade_models::Error> {
+        let mut options = palisade_models::LoadOptions::new(&self.onnxruntime);
+        options.device = match self.device {
+            DeviceName::Auto => palisade_models::Device::Auto,
+            DeviceName::Cpu => palisade_models::Device::Cpu,
+            DeviceName::Cuda => palisade_models::Device::Cuda,
+        };
+        let batching = palisade_models::BatcherConfig {
+            max_batch: self.max_batch.max(1),
+            max_wait: std::time::Duration::from_micros(self.max_wait_us),
+            queue_capacity: self.queue_capacity.max(1),
+        };
+        palisade_models::Batcher::load(&self.model_config, &options, batching)
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_classifier_batch() -> usize {
+    32
+}
+fn default_max_wait_us() -> u64 {
+    2000
+}
+fn default_queue_capacity() -> usize {
+    1024
 }
 
 /// `[server]`.
@@ -228,6 +322,8 @@ impl Config {
         config.rules.iter_mut().for_each(resolve);
         config.server.tls_cert.as_mut().map(resolve);
         config.server.tls_key.as_mut().map(resolve);
+        resolve(&mut config.classifiers.model_config);
+        resolve(&mut config.classifiers.onnxruntime);
         if !matches!(config.audit.path.as_str(), "stdout" | "off") {
             let mut audit = PathBuf::from(&config.audit.path);
             resolve(&mut audit);

@@ -16,12 +16,8 @@ use crate::extract::Text;
 /// hidden text), the injection rules, and the classifiers.
 pub const DETECTORS: &[&str] = &["pii", "injection_rules", "injection", "toxicity"];
 
-/// The classifiers among [`DETECTORS`], which this build cannot run yet.
+/// The classifiers among [`DETECTORS`].
 const CLASSIFIERS: &[&str] = &["injection", "toxicity"];
-
-/// Why the classifiers give no scores in this build.
-pub const CLASSIFIERS_UNAVAILABLE: &str =
-    "no classifier is loaded: the ONNX models are not part of this build yet";
 
 /// Scanner, injection rules, policy and operators, shared by every request.
 pub struct Detection {

@@ -44,12 +44,14 @@ use axum::Router;
 use palisade_engine::{Action, Finding, Policies, ScannerBuilder, Trigger};
 use tokio::sync::Semaphore;
 
-use routes::post_json;
+use palisade_models::Batcher;
+use routes::{post_json, post_json_classified};
 
 pub use audit::{AuditFacts, AuditLog};
 pub use auth::{Caller, KeyError, KeyTable};
 pub use config::{
-    default_tiers, AuditConfig, Config, ConfigError, KeyConfig, ServerSection, TierConfig,
+    default_tiers, AuditConfig, ClassifierSection, Config, ConfigError, DeviceName, KeyConfig,
+    ServerSection, TierConfig,
 };
 pub use detect::{Detection, DETECTORS};
 pub use error::{ApiError, ErrorKind};
@@ -66,6 +68,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// The audit log.
     pub audit: AuditLog,
+    /// The classifiers' batcher, or why there is none.
+    pub classifier: Result<Batcher, String>,
     in_flight: Arc<Semaphore>,
     max_batch_texts: usize,
     max_body_bytes: usize,
@@ -103,9 +107,33 @@ pub enum StartError {
     /// A zero limit in `[server]`.
     #[error("server.{0} must be at least 1")]
     ZeroLimit(&'static str),
+    /// `[classifiers] required = true` and they did not load.
+    #[error("classifiers: {0} (or set [classifiers] required = false to start without them)")]
+    Classifiers(palisade_models::Error),
     /// The listener.
     #[error("cannot listen on {0}: {1}")]
     Bind(SocketAddr, std::io::Error),
+}
+
+/// The classifiers, or why they are unavailable: a failure to load stops
+/// the start only when `[classifiers] required = true`.
+fn load_classifier(section: &ClassifierSection) -> Result<Result<Batcher, String>, StartError> {
+    if !section.enabled {
+        return Ok(Err(
+            "disabled in the config ([classifiers] enabled = false)".into(),
+        ));
+    }
+    match section.load() {
+        Ok(batcher) => {
+            tracing::info!(provider = %batcher.provider(), "classifiers loaded");
+            Ok(Ok(batcher))
+        }
+        Err(e) if section.required => Err(StartError::Classifiers(e)),
+        Err(e) => {
+            tracing::warn!(error = %e, "classifiers unavailable; scores will be null");
+            Ok(Err(e.to_string()))
+        }
+    }
 }
 
 impl AppState {
@@ -142,6 +170,7 @@ impl AppState {
             keys: KeyTable::new(&config.keys, &tiers)?,
             metrics: Metrics::new(),
             audit: AuditLog::open(&config.audit.path).map_err(StartError::Audit)?,
+            classifier: load_classifier(&config.classifiers)?,
             in_flight: Arc::new(Semaphore::new(server.max_in_flight)),
             max_batch_texts: server.max_batch_texts,
             max_body_bytes: server.max_body_bytes,
@@ -183,7 +212,7 @@ impl AppState {
 /// The application: every route with its layers.
 pub fn router(state: Arc<AppState>) -> Router {
     let api = Router::new()
-        .route("/v1/scan", post_json(routes::v1::scan))
+        .route("/v1/scan", post_json_classified(routes::v1::scan))
         .route("/v1/redact", post_json(routes::v1::redact_texts))
         .route("/analyze", post_json(routes::presidio::analyze))
         .route("/anonymize", post_json(routes::presidio::anonymize))

@@ -30,10 +30,21 @@ pub type Work = fn(&AppState, &Caller, &JsonBody) -> Result<(Vec<u8>, AuditFacts
 /// A `POST` route whose handler is `work`, run inline for small bodies and
 /// on the blocking pool for large ones.
 pub fn post_json(work: Work) -> MethodRouter<Arc<AppState>> {
+    route(work, false)
+}
+
+/// Like [`post_json`], for a handler that may wait on the classifier's
+/// batcher: while a classifier is loaded, it always runs on the blocking
+/// pool, so that waiting for a batch never stalls an async worker.
+pub fn post_json_classified(work: Work) -> MethodRouter<Arc<AppState>> {
+    route(work, true)
+}
+
+fn route(work: Work, waits: bool) -> MethodRouter<Arc<AppState>> {
     post(
         move |State(state): State<Arc<AppState>>,
               Extension(caller): Extension<Arc<Caller>>,
-              body: JsonBody| { run(state, caller, body, work) },
+              body: JsonBody| { run(state, caller, body, work, waits) },
     )
 }
 
@@ -42,8 +53,10 @@ async fn run(
     caller: Arc<Caller>,
     body: JsonBody,
     work: Work,
+    waits: bool,
 ) -> Result<Response, ApiError> {
-    let (json, facts) = if body.len() > OFFLOAD_BYTES {
+    let offload = body.len() > OFFLOAD_BYTES || (waits && state.classifier.is_ok());
+    let (json, facts) = if offload {
         tokio::task::spawn_blocking(move || work(&state, &caller, &body))
             .await
             .map_err(|e| {

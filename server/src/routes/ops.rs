@@ -8,7 +8,6 @@ use axum::response::IntoResponse;
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::detect::CLASSIFIERS_UNAVAILABLE;
 use crate::AppState;
 
 /// `GET /healthz`: the process is up.
@@ -30,7 +29,14 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Json<Value> {
                 "recognizers": scanner.recognizers().count(),
                 "entities": scanner.supported_entities().len(),
             },
-            "classifiers": {"ready": false, "reason": CLASSIFIERS_UNAVAILABLE},
+            "classifiers": match &state.classifier {
+                Ok(batcher) => json!({
+                    "ready": true,
+                    "provider": batcher.provider().to_string(),
+                    "scores": batcher.score_names(),
+                }),
+                Err(reason) => json!({"ready": false, "reason": reason}),
+            },
             "auth": {"enabled": state.keys.enabled()},
             "audit": {"enabled": state.audit.enabled()},
         }

@@ -5,12 +5,13 @@ use std::collections::BTreeMap;
 use palisade_engine::{
     Action, Canaries, Direction, FindingView, Redactor, RuleMatch, Signals, Trigger,
 };
+use palisade_models::{Error as ModelError, Scores};
 use serde::{Deserialize, Serialize};
 
 use super::to_json;
 use crate::audit::AuditFacts;
 use crate::auth::Caller;
-use crate::detect::{Detectors, CLASSIFIERS_UNAVAILABLE};
+use crate::detect::Detectors;
 use crate::error::{ApiError, ErrorKind};
 use crate::extract::{texts, JsonBody, Text};
 use crate::AppState;
@@ -41,8 +42,9 @@ struct ScanResult<'a> {
     findings: Vec<FindingView<'a>>,
     /// Per classifier asked for; `null` when it is unavailable.
     scores: BTreeMap<&'static str, Option<f32>>,
+    /// Why a classifier asked for has no score.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    unavailable: BTreeMap<&'static str, &'static str>,
+    unavailable: BTreeMap<&'static str, &'a str>,
     /// The injection rules that matched.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     injection_rules: Vec<RuleMatch<'a>>,
@@ -93,10 +95,9 @@ pub fn scan(
         texts: texts.len(),
         ..AuditFacts::default()
     };
-    let classifiers: Vec<(&'static str, Option<f32>)> = detectors
-        .classifier_names()
-        .map(|name| (name, None))
-        .collect();
+    let classifiers: Vec<&'static str> = detectors.classifier_names().collect();
+    let classified = classify(state, &classifiers, &texts)?;
+    let mut next_text = 0;
     let canaries = canaries(direction, request.canaries.as_deref(), caller)?;
     let scanner = &detection.scanner;
     let results = detection.scan_each(
@@ -107,7 +108,23 @@ pub fn scan(
             let injection = detectors
                 .injection_rules()
                 .then(|| detection.injection.check(text));
-            let mut scores = classifiers.clone();
+            let outcome = classified.get(next_text);
+            next_text += 1;
+            let mut scores: Vec<(&'static str, Option<f32>)> = classifiers
+                .iter()
+                .map(|&name| {
+                    (
+                        name,
+                        outcome
+                            .and_then(|o| o.as_ref().ok())
+                            .and_then(|s| s.get(name)),
+                    )
+                })
+                .collect();
+            let unavailable: BTreeMap<&'static str, &str> = match outcome {
+                Some(Err(reason)) => classifiers.iter().map(|&n| (n, reason.as_str())).collect(),
+                _ => BTreeMap::new(),
+            };
             if let Some(report) = &injection {
                 scores.push(("injection_rules", Some(report.score)));
             }
@@ -145,10 +162,7 @@ pub fn scan(
                     .map(|f| f.view(scanner, request.return_explanation))
                     .collect(),
                 scores: scores.iter().copied().collect(),
-                unavailable: classifiers
-                    .iter()
-                    .map(|&(name, _)| (name, CLASSIFIERS_UNAVAILABLE))
-                    .collect(),
+                unavailable,
                 injection_rules: injection.map(|r| r.matches).unwrap_or_default(),
                 verdict: verdict.verdict,
                 shadow_verdict: verdict.shadow_verdict,
@@ -161,6 +175,36 @@ pub fn scan(
         },
     )?;
     respond(results, batch, facts)
+}
+
+/// Each text's classifier scores, or why it has none. All texts are queued
+/// before any is awaited, so a batch request fills one inference batch.
+fn classify(
+    state: &AppState,
+    names: &[&str],
+    texts: &[Text<'_>],
+) -> Result<Vec<Result<Scores, String>>, ApiError> {
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let batcher = match &state.classifier {
+        Ok(batcher) => batcher,
+        Err(reason) => return Ok(texts.iter().map(|_| Err(reason.clone())).collect()),
+    };
+    let pending = texts
+        .iter()
+        .map(|text| match batcher.submit(text) {
+            Ok(pending) => Ok(Ok(pending)),
+            Err(e @ ModelError::Overloaded { .. }) => {
+                Err(ApiError::new(ErrorKind::Overloaded, e.to_string()))
+            }
+            Err(e) => Ok(Err(e.to_string())),
+        })
+        .collect::<Result<Vec<_>, ApiError>>()?;
+    Ok(pending
+        .into_iter()
+        .map(|p| p.and_then(|p| p.wait().map_err(|e| e.to_string())))
+        .collect())
 }
 
 /// The canaries to look for: only in model output, the request's and the key's.

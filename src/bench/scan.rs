@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressStyle};
+
 use palisade_engine::{ScanOptions, Scanner};
 use serde::Serialize;
 use serde_json::Value;
@@ -17,20 +17,13 @@ use crate::record::get_path;
 use crate::scan::{build_scanner, field_path, scanner_builder};
 use crate::workers::Workers;
 
+use super::{host, progress_bar, Host};
+
 /// The corpus, one string per document.
 struct Corpus {
     name: String,
     docs: Vec<String>,
     bytes: u64,
-}
-
-#[derive(Serialize)]
-struct Host {
-    cpu: String,
-    cores: usize,
-    simd: &'static str,
-    os: &'static str,
-    arch: &'static str,
 }
 
 #[derive(Serialize)]
@@ -155,13 +148,7 @@ pub fn run(args: BenchScanArgs) -> Result<()> {
         threads: results,
         recognizers,
     };
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        print_table(&mut out, &report)?;
-    }
+    super::emit(&report, args.json, print_table)?;
     Ok(())
 }
 
@@ -173,14 +160,6 @@ fn thread_counts() -> Vec<usize> {
         .collect();
     counts.push(cores);
     counts
-}
-
-fn progress_bar(passes: u64) -> ProgressBar {
-    let progress = ProgressBar::new(passes);
-    progress.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").expect("valid template"),
-    );
-    progress
 }
 
 fn thread_result(threads: usize, seconds: Vec<f64>, corpus: &Corpus) -> ThreadResult {
@@ -277,24 +256,6 @@ fn load(args: &BenchScanArgs) -> Result<Corpus> {
         bytes: docs.iter().map(|d| d.len() as u64).sum(),
         docs,
     })
-}
-
-fn host() -> Host {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|l| l.strip_prefix("model name"))
-                .map(|l| l.trim_start_matches([' ', '\t', ':']).to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_string());
-    Host {
-        cpu,
-        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-        simd: palisade_kernels::simd_level(),
-        os: std::env::consts::OS,
-        arch: std::env::consts::ARCH,
-    }
 }
 
 fn print_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
