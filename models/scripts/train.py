@@ -83,9 +83,23 @@ def main():
             x[name + "-short"] = embed(texts, name + "-short")
             y[name + "-short"] = np.zeros(len(texts), dtype=int)
 
+    # The injection sets' benign rows are plain questions, and their attacks
+    # are full of odd tokens (base64, leetspeak, look-alike letters): trained
+    # on them alone, the head calls any text with an IBAN, a wallet address
+    # or a hash an attack. Benign documents carrying such identifiers (the
+    # generated PII corpus, split like the prose) are negatives too.
+    docs = [json.loads(line)["text"] for line in open(CORPUS, encoding="utf-8")]
+    cut = [0, len(docs) * 8 // 10, len(docs) * 9 // 10, len(docs)]
+    for i, split in enumerate(["train", "validation", "test"]):
+        texts = docs[cut[i]:cut[i + 1]]
+        x[f"corpus-{split}"] = embed(texts, f"corpus-{split}")
+        y[f"corpus-{split}"] = np.zeros(len(texts), dtype=int)
+
     heads, chosen = {}, {}
-    injection_train = ["slabs-train", "neuralchemy-train", "slabs-train-short", "neuralchemy-train-short"]
-    injection_val = ["slabs-validation", "neuralchemy-validation", "slabs-validation-short", "neuralchemy-validation-short"]
+    injection_train = ["slabs-train", "neuralchemy-train", "slabs-train-short", "neuralchemy-train-short",
+                       "corpus-train"]
+    injection_val = ["slabs-validation", "neuralchemy-validation", "slabs-validation-short",
+                     "neuralchemy-validation-short", "corpus-validation"]
     heads["injection"], chosen["injection"] = fit(x, y, injection_train, injection_val)
     # Davidson is all tweets, 83% of them toxic: alone, it teaches that
     # anything unlike a tweet is toxic. The benign prompts of the injection
@@ -110,6 +124,9 @@ def main():
             "toxicity": {"davidson-test": scores(heads["toxicity"], x["davidson-test"], y["davidson-test"])},
         },
     }
+    flagged = predict(heads["injection"], x["corpus-test"]) >= 0.5
+    report["evaluation"]["injection"]["pii-documents-test"] = {
+        "rows": int(len(flagged)), "false_positive_rate": round(float(flagged.mean()), 4)}
     short = np.concatenate([x["slabs-test-short"], x["neuralchemy-test-short"]])
     flagged = predict(heads["injection"], short) >= 0.5
     report["evaluation"]["injection"]["short-benign-test"] = {
@@ -344,8 +361,10 @@ def print_table(report):
         for name, s in sets.items():
             if "f1" in s:
                 print(f"| {head} | {name} | {s['rows']} | {s['precision']} | {s['recall']} | {s['f1']} | {s['auc']} |")
+    fp = report["evaluation"]["injection"]["pii-documents-test"]
+    print(f"\ninjection false positives on {fp['rows']} benign documents with PII: {fp['false_positive_rate']:.2%}")
     fp = report["evaluation"]["injection"]["short-benign-test"]
-    print(f"\ninjection false positives on {fp['rows']} benign inputs of 1-4 words: {fp['false_positive_rate']:.2%}")
+    print(f"injection false positives on {fp['rows']} benign inputs of 1-4 words: {fp['false_positive_rate']:.2%}")
     fp = report["evaluation"]["injection"]["prose-test-fragments"]
     print(f"injection false positives on {fp['rows']} {DETAIL_LENGTH}-token prose fragments: {fp['false_positive_rate']:.2%}")
     fp = report["evaluation"]["toxicity"]["benign-prompts"]

@@ -238,11 +238,15 @@ impl Classifier {
             .flat_map(|(doc, t)| t.windows().map(move |w| (doc, w)))
             .collect();
         windows.sort_by_key(|(_, w)| w.len());
-        for chunk in windows.chunks(self.max_batch) {
+        let mut rest = windows.as_slice();
+        while !rest.is_empty() {
+            let take = bucket_len(rest, self.max_batch);
+            let (chunk, tail) = rest.split_at(take);
             self.run_chunk(chunk, |doc, output, p| {
                 let slot = &mut values[doc * outputs + output];
                 *slot = slot.max(p);
             })?;
+            rest = tail;
         }
         Ok(values
             .chunks(outputs)
@@ -307,6 +311,19 @@ impl Classifier {
         }
         Ok(())
     }
+}
+
+/// How many of the length-sorted `windows` go into the next batch: at most
+/// `max_batch`, and none more than twice as long as the first (plus a
+/// little), so that short windows are not padded to the length of long ones.
+fn bucket_len(windows: &[(usize, &[u32])], max_batch: usize) -> usize {
+    let limit = windows[0].1.len() * 2 + 16;
+    windows
+        .iter()
+        .take(max_batch)
+        .take_while(|(_, w)| w.len() <= limit)
+        .count()
+        .max(1)
 }
 
 fn check_class(spec: &OutputSpec, classes: usize) -> Result<()> {

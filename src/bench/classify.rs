@@ -220,10 +220,12 @@ fn batch_histogram(stats: &StatsSnapshot) -> Vec<(String, u64)> {
         .filter(|&i| stats.batch_sizes[i] > 0)
         .map(|i| {
             let high = 1u64 << i;
+            let low = (high >> 1) + 1;
             let label = match i {
                 0 => "1".to_string(),
-                _ if i == BATCH_BUCKETS - 1 => format!("{}+", (high >> 1) + 1),
-                _ => format!("{}-{high}", (high >> 1) + 1),
+                _ if i == BATCH_BUCKETS - 1 => format!("{low}+"),
+                _ if low == high => high.to_string(),
+                _ => format!("{low}-{high}"),
             };
             (label, stats.batch_sizes[i])
         })
