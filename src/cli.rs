@@ -337,8 +337,8 @@ pub struct ClassifierArgs {
     pub onnxruntime: PathBuf,
 
     /// Where the classifiers run: CUDA when available (auto), or forced.
-    #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
-    pub device: DeviceArg,
+    #[arg(long, default_value = "auto", value_name = "auto|cpu|cuda")]
+    pub device: palisade_models::Device,
 
     /// Most texts (windows) per inference call.
     #[arg(long, default_value_t = 32)]
@@ -351,14 +351,6 @@ pub struct ClassifierArgs {
     /// Texts that may wait for the classifier at once; more are refused.
     #[arg(long, default_value_t = 1024)]
     pub queue_capacity: usize,
-}
-
-/// `--device`.
-#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DeviceArg {
-    Auto,
-    Cpu,
-    Cuda,
 }
 
 impl ClassifierArgs {
@@ -374,11 +366,7 @@ impl ClassifierArgs {
         max_batch: usize,
     ) -> Result<palisade_models::Classifier, palisade_models::Error> {
         let mut options = palisade_models::LoadOptions::new(&self.onnxruntime);
-        options.device = match self.device {
-            DeviceArg::Auto => palisade_models::Device::Auto,
-            DeviceArg::Cpu => palisade_models::Device::Cpu,
-            DeviceArg::Cuda => palisade_models::Device::Cuda,
-        };
+        options.device = self.device;
         options.max_batch = max_batch.max(1);
         let config = palisade_models::ModelConfig::from_file(&self.model_config)?;
         palisade_models::Classifier::load(config, &options)

@@ -13,8 +13,9 @@ use crate::config::{ModelConfig, OutputSpec};
 use crate::error::{Error, Result};
 use crate::tokenize::{Tokens, WindowTokenizer};
 
-/// Where a classifier should run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Where a classifier should run; `auto`, `cpu` or `cuda` in configs and flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Device {
     /// CUDA when the runtime library and a GPU support it, else the CPU.
     #[default]
@@ -23,6 +24,19 @@ pub enum Device {
     Cpu,
     /// CUDA, or an error.
     Cuda,
+}
+
+impl std::str::FromStr for Device {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        match name {
+            "auto" => Ok(Device::Auto),
+            "cpu" => Ok(Device::Cpu),
+            "cuda" => Ok(Device::Cuda),
+            other => Err(format!("unknown device '{other}' (auto, cpu or cuda)")),
+        }
+    }
 }
 
 /// The execution provider a classifier runs on.

@@ -82,7 +82,7 @@ pub struct ClassifierSection {
     pub onnxruntime: PathBuf,
     /// `auto` (CUDA when available), `cpu` or `cuda`.
     #[serde(default)]
-    pub device: DeviceName,
+    pub device: palisade_models::Device,
     /// Most windows per inference call (default 32).
     #[serde(default = "default_classifier_batch")]
     pub max_batch: usize,
@@ -94,19 +94,6 @@ pub struct ClassifierSection {
     pub queue_capacity: usize,
 }
 
-/// `[classifiers] device`.
-#[derive(Clone, Copy, Debug, Default, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeviceName {
-    /// CUDA when available, else the CPU.
-    #[default]
-    Auto,
-    /// The CPU only.
-    Cpu,
-    /// CUDA or an error.
-    Cuda,
-}
-
 impl Default for ClassifierSection {
     fn default() -> Self {
         ClassifierSection {
@@ -114,7 +101,7 @@ impl Default for ClassifierSection {
             required: false,
             model_config: palisade_models::default_config(),
             onnxruntime: palisade_models::default_runtime(),
-            device: DeviceName::Auto,
+            device: palisade_models::Device::Auto,
             max_batch: default_classifier_batch(),
             max_wait_us: default_max_wait_us(),
             queue_capacity: default_queue_capacity(),
@@ -126,11 +113,7 @@ impl ClassifierSection {
     /// Loads the model and starts its batcher.
     pub fn load(&self) -> Result<palisade_models::Batcher, palisade_models::Error> {
         let mut options = palisade_models::LoadOptions::new(&self.onnxruntime);
-        options.device = match self.device {
-            DeviceName::Auto => palisade_models::Device::Auto,
-            DeviceName::Cpu => palisade_models::Device::Cpu,
-            DeviceName::Cuda => palisade_models::Device::Cuda,
-        };
+        options.device = self.device;
         let batching = palisade_models::BatcherConfig {
             max_batch: self.max_batch.max(1),
             max_wait: std::time::Duration::from_micros(self.max_wait_us),

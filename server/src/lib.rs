@@ -50,8 +50,8 @@ use routes::{post_json, post_json_classified};
 pub use audit::{AuditFacts, AuditLog};
 pub use auth::{Caller, KeyError, KeyTable};
 pub use config::{
-    default_tiers, AuditConfig, ClassifierSection, Config, ConfigError, DeviceName, KeyConfig,
-    ServerSection, TierConfig,
+    default_tiers, AuditConfig, ClassifierSection, Config, ConfigError, KeyConfig, ServerSection,
+    TierConfig,
 };
 pub use detect::{Detection, DETECTORS};
 pub use error::{ApiError, ErrorKind};

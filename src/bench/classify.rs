@@ -11,7 +11,7 @@ use hdrhistogram::Histogram;
 use palisade_models::{Batcher, Classifier, StatsSnapshot, BATCH_BUCKETS};
 use serde::Serialize;
 
-use super::{host, progress_bar, Host};
+use super::{host, latency_histogram, progress_bar, Host, Percentiles};
 use crate::cli::BenchClassifyArgs;
 
 #[derive(Serialize)]
@@ -54,15 +54,6 @@ struct BatcherResult {
     mean_queue_ms: f64,
     /// Batches by requests per batch: `1`, `2`, `3-4`, `5-8`, ...
     batch_sizes: Vec<(String, u64)>,
-}
-
-#[derive(Serialize)]
-struct Percentiles {
-    p50: f64,
-    p90: f64,
-    p99: f64,
-    p999: f64,
-    max: f64,
 }
 
 pub fn run(args: BenchClassifyArgs) -> Result<()> {
@@ -166,7 +157,7 @@ fn open_loop(classifier: Classifier, args: &BenchClassifyArgs, rate: f64) -> Res
     let duration = Duration::from_secs_f64(args.duration);
     let (tx, rx) = crossbeam_channel::unbounded::<(Instant, palisade_models::Pending)>();
     let collector = std::thread::spawn(move || -> Result<(Histogram<u64>, u64)> {
-        let mut latencies = Histogram::<u64>::new_with_bounds(1, 3_600_000_000, 3)?;
+        let mut latencies = latency_histogram();
         let mut answered = 0;
         for (scheduled, pending) in rx {
             pending.wait()?;
@@ -194,7 +185,6 @@ fn open_loop(classifier: Classifier, args: &BenchClassifyArgs, rate: f64) -> Res
     let (latencies, answered) = collector.join().expect("collector thread")?;
     let elapsed = started.elapsed().as_secs_f64();
     let stats = batcher.stats();
-    let ms = |q: f64| latencies.value_at_quantile(q) as f64 / 1e3;
     Ok(BatcherResult {
         rate_per_s: rate,
         duration_s: args.duration,
@@ -203,13 +193,7 @@ fn open_loop(classifier: Classifier, args: &BenchClassifyArgs, rate: f64) -> Res
         answered,
         refused,
         achieved_per_s: answered as f64 / elapsed,
-        latency_ms: Percentiles {
-            p50: ms(0.5),
-            p90: ms(0.9),
-            p99: ms(0.99),
-            p999: ms(0.999),
-            max: latencies.max() as f64 / 1e3,
-        },
+        latency_ms: Percentiles::of(&latencies),
         mean_queue_ms: stats.queue_wait_us as f64 / 1e3 / stats.requests.max(1) as f64,
         batch_sizes: batch_histogram(&stats),
     })
@@ -266,11 +250,10 @@ fn print_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
             "batcher:  {:.0} req/s offered for {:.0} s ({} tokens each): {} sent, {} answered, {} refused, {:.1} req/s",
             b.rate_per_s, b.duration_s, b.tokens, b.sent, b.answered, b.refused, b.achieved_per_s
         )?;
-        let l = &b.latency_ms;
         writeln!(
             out,
-            "latency:  p50 {:.2} ms  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}; mean queue wait {:.2} ms",
-            l.p50, l.p90, l.p99, l.p999, l.max, b.mean_queue_ms
+            "latency:  {}; mean queue wait {:.2} ms",
+            b.latency_ms, b.mean_queue_ms
         )?;
         let sizes: Vec<String> = b
             .batch_sizes

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use tokio::sync::Semaphore;
 
-use super::{host, Host};
+use super::{host, latency_histogram, Host, Percentiles};
 use crate::cli::BenchHttpArgs;
 
 /// The built-in payload mix: the sample prompts and responses, and a 1 KB prompt.
@@ -54,7 +54,7 @@ struct Report {
     interrupted: bool,
     requests: u64,
     throughput_per_s: f64,
-    latency_ms: Latency,
+    latency_ms: Percentiles,
     /// `[percentile, ms]` pairs for the percentile plot, up to p99.99.
     percentiles: Vec<(f64, f64)>,
     /// Responses by HTTP status; `error` for transport failures.
@@ -63,16 +63,6 @@ struct Report {
     client_saturated: u64,
     /// Per second of the measured run: requests, p50 and p99 in ms.
     timeline: Vec<Second>,
-}
-
-#[derive(Serialize)]
-struct Latency {
-    p50: f64,
-    p90: f64,
-    p99: f64,
-    p999: f64,
-    max: f64,
-    mean: f64,
 }
 
 #[derive(Serialize, Clone, Copy)]
@@ -96,7 +86,7 @@ impl Recorder {
     fn new(started: Instant) -> Recorder {
         Recorder {
             started,
-            total: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
+            total: latency_histogram(),
             seconds: Vec::new(),
             statuses: BTreeMap::new(),
             saturated: 0,
@@ -108,8 +98,7 @@ impl Recorder {
         self.total.saturating_record(us);
         let second = scheduled.saturating_duration_since(self.started).as_secs() as usize;
         while self.seconds.len() <= second {
-            self.seconds
-                .push(Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"));
+            self.seconds.push(latency_histogram());
         }
         self.seconds[second].saturating_record(us);
         *self.statuses.entry(status).or_default() += 1;
@@ -252,14 +241,7 @@ async fn load(args: &BenchHttpArgs, payloads: Vec<Vec<u8>>) -> Result<Report> {
         interrupted: interrupted.load(Ordering::Relaxed),
         requests: total.len(),
         throughput_per_s: total.len() as f64 / elapsed,
-        latency_ms: Latency {
-            p50: ms(total, 0.5),
-            p90: ms(total, 0.9),
-            p99: ms(total, 0.99),
-            p999: ms(total, 0.999),
-            max: total.max() as f64 / 1e3,
-            mean: total.mean() / 1e3,
-        },
+        latency_ms: Percentiles::of(total),
         percentiles: PLOT_QUANTILES
             .iter()
             .map(|&q| (q * 100.0, ms(total, q)))
@@ -418,12 +400,7 @@ fn print_table(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
         "requests:    {} ({:.0} req/s)",
         r.requests, r.throughput_per_s
     )?;
-    let l = &r.latency_ms;
-    writeln!(
-        out,
-        "latency ms:  p50 {:.2}  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}  mean {:.2}",
-        l.p50, l.p90, l.p99, l.p999, l.max, l.mean
-    )?;
+    writeln!(out, "latency:     {}", r.latency_ms)?;
     let statuses: Vec<String> = r
         .statuses
         .iter()

@@ -4,6 +4,7 @@ pub mod classify;
 pub mod http;
 pub mod scan;
 
+use hdrhistogram::Histogram;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -58,4 +59,44 @@ pub fn emit<R: Serialize>(
         table(&mut out, report)?;
     }
     Ok(())
+}
+
+/// A histogram of latencies in microseconds, from 1 µs to an hour.
+pub fn latency_histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds")
+}
+
+/// Latency percentiles in milliseconds, read off a µs histogram.
+#[derive(Serialize)]
+pub struct Percentiles {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub p999: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+impl Percentiles {
+    pub fn of(h: &Histogram<u64>) -> Percentiles {
+        let ms = |q: f64| h.value_at_quantile(q) as f64 / 1e3;
+        Percentiles {
+            p50: ms(0.5),
+            p90: ms(0.9),
+            p99: ms(0.99),
+            p999: ms(0.999),
+            max: h.max() as f64 / 1e3,
+            mean: h.mean() / 1e3,
+        }
+    }
+}
+
+impl std::fmt::Display for Percentiles {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "p50 {:.2} ms  p90 {:.2}  p99 {:.2}  p99.9 {:.2}  max {:.2}  mean {:.2}",
+            self.p50, self.p90, self.p99, self.p999, self.max, self.mean
+        )
+    }
 }
