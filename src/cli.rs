@@ -198,6 +198,10 @@ pub struct BenchScanArgs {
     #[arg(long)]
     pub per_recognizer: bool,
 
+    /// Match engines to compare on the same rules, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "palisade")]
+    pub backend: Vec<ScanBackend>,
+
     /// Rule files, as for `palisade scan`.
     #[arg(long = "rules", value_name = "FILE")]
     pub rules: Vec<PathBuf>,
@@ -205,6 +209,16 @@ pub struct BenchScanArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A match engine for `bench scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanBackend {
+    /// Palisade's own prefilters and DFAs.
+    Palisade,
+    /// Hyperscan or Vectorscan (the `hyperscan` Cargo feature), with
+    /// palisade's validators and scoring.
+    Hyperscan,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

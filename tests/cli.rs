@@ -322,11 +322,11 @@ fn operators_file_masks_and_pseudonymizes_deterministically() {
     assert!(stderr.contains("EMAIL"), "{stderr}");
 }
 
-#[test]
-fn bench_scan_reports_throughput_per_thread_count_and_per_recognizer() {
+/// `palisade bench scan ARGS` on one and two threads, one run: its JSON report.
+fn bench_scan_json(args: &[&str]) -> Value {
     let out = palisade()
-        .args(["bench", "scan", "--generate", "128K", "--threads", "1,2"])
-        .args(["--runs", "1", "--per-recognizer", "--json"])
+        .args(["bench", "scan", "--threads", "1,2", "--runs", "1", "--json"])
+        .args(args)
         .output()
         .unwrap();
     assert!(
@@ -334,20 +334,29 @@ fn bench_scan_reports_throughput_per_thread_count_and_per_recognizer() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn bench_scan_reports_throughput_per_thread_count_and_per_recognizer() {
+    let report = bench_scan_json(&["--generate", "128K", "--per-recognizer"]);
     assert!(report["bytes"].as_u64().unwrap() >= 128 << 10);
+    let backends = report["backends"].as_array().unwrap();
+    assert_eq!(backends.len(), 1, "palisade alone by default");
+    let palisade = &backends[0];
+    assert_eq!(palisade["backend"], "palisade");
     assert!(
-        report["findings"].as_u64().unwrap() > 0,
+        palisade["findings"].as_u64().unwrap() > 0,
         "sparse PII is planted"
     );
-    let threads: Vec<u64> = report["threads"]
+    let threads: Vec<u64> = palisade["threads"]
         .as_array()
         .unwrap()
         .iter()
         .map(|t| t["threads"].as_u64().unwrap())
         .collect();
     assert_eq!(threads, [1, 2]);
-    assert!(report["threads"][0]["mb_per_s"].as_f64().unwrap() > 0.0);
+    assert!(palisade["threads"][0]["mb_per_s"].as_f64().unwrap() > 0.0);
     let recognizers = report["recognizers"].as_array().unwrap();
     let scan_ids = palisade_engine::Scanner::builtin().recognizers().count();
     assert_eq!(recognizers.len(), scan_ids, "every recognizer is timed");
@@ -356,6 +365,41 @@ fn bench_scan_reports_throughput_per_thread_count_and_per_recognizer() {
         .map(|r| r["share"].as_f64().unwrap())
         .sum();
     assert!((shares - 1.0).abs() < 1e-6, "shares sum to one: {shares}");
+}
+
+#[cfg(not(feature = "hyperscan"))]
+#[test]
+fn bench_scan_without_the_hyperscan_feature_says_how_to_get_it() {
+    let (code, _, stderr) = run(palisade()
+        .args(["bench", "scan", "--generate", "16K"])
+        .args(["--backend", "palisade,hyperscan"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--features hyperscan"), "{stderr}");
+}
+
+#[cfg(feature = "hyperscan")]
+#[test]
+fn bench_scan_compares_hyperscan_with_palisade_on_the_same_rules() {
+    let report = bench_scan_json(&["--generate", "256K", "--backend", "palisade,hyperscan"]);
+    let names: Vec<&str> = report["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["backend"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["palisade", "palisade (same rules)", "hyperscan"]);
+    let [all, same, hyperscan] = [0, 1, 2].map(|i| &report["backends"][i]);
+    assert!(report["rejected"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("too large"));
+    assert_eq!(
+        hyperscan["findings"], same["findings"],
+        "the same rules find the same things through either engine"
+    );
+    assert!(same["findings"].as_u64().unwrap() > 0);
+    assert!(same["recognizers"].as_u64() < all["recognizers"].as_u64());
+    assert_eq!(hyperscan["threads"].as_array().unwrap().len(), 2);
 }
 
 #[test]

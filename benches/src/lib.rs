@@ -7,6 +7,8 @@
 #![deny(missing_docs)]
 
 pub mod corpus;
+#[cfg(feature = "hyperscan")]
+pub mod hyperscan;
 
 /// Parses a size such as `1048576`, `64K`, `512M` or `1G` (binary units).
 ///

@@ -16,6 +16,8 @@
 //! * [`InjectionRules`]: known prompt-injection phrasings, matched through
 //!   obfuscation, giving the `injection_rules` score.
 //! * [`Validator`]: the checksums and number-plan checks candidates must pass.
+//! * [`Matcher`]: another match engine (Hyperscan, for comparison) behind
+//!   the same rules and checks.
 //!
 //! # Example
 //!
@@ -49,6 +51,7 @@ mod error;
 mod finding;
 mod injection;
 mod literals;
+mod matcher;
 mod normalize;
 mod policy;
 mod redact;
@@ -63,6 +66,7 @@ pub use entity::{EntityId, EntitySet, BUILTIN_ENTITIES};
 pub use error::{Error, ErrorKind};
 pub use finding::{Explanation, Finding, FindingView, RecognizerId};
 pub use injection::{InjectionReport, InjectionRules, RuleMatch, Seen, BUILTIN_INJECTION_RULES};
+pub use matcher::{MatchTarget, Matcher};
 pub use normalize::{is_invisible, Normalized};
 pub use palisade_kernels::Kernel;
 pub use policy::{

@@ -14,6 +14,7 @@ use crate::entity::{EntityId, EntitySet};
 use crate::error::{Error, ErrorKind};
 use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
 use crate::literals::{LiteralSet, LiteralSetBuilder};
+use crate::matcher::{MatchTarget, Matcher};
 use crate::normalize::{self, Normalized};
 use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
 use crate::trigger::TriggerBytes;
@@ -165,8 +166,17 @@ struct Pattern {
 enum LiteralTarget {
     /// Run this pattern anchored where the literal starts.
     Pattern(u32),
-    /// A deny-list keyword of a recognizer: a finding by itself.
-    Keyword { rule: u32, keyword: u16, len: usize },
+    /// A deny-list keyword of a recognizer (an index into
+    /// `Scanner::keywords`): a finding by itself.
+    Keyword(u32),
+}
+
+/// A deny-list keyword of a recognizer.
+#[derive(Debug)]
+struct Keyword {
+    rule: u32,
+    index: u16,
+    case_sensitive: bool,
 }
 
 /// Patterns whose every match contains a byte of `trigger`: only the window
@@ -235,9 +245,18 @@ pub struct Scanner {
     entities: Vec<String>,
     rules: Vec<Rule>,
     patterns: Vec<Pattern>,
+    keywords: Vec<Keyword>,
     literals: LiteralSet<LiteralTarget>,
     groups: Vec<TriggerGroup>,
     full: Option<FullScan>,
+}
+
+/// Which engine finds the candidates of a scan.
+enum Search<'m> {
+    /// The prefilters and DFAs compiled into the scanner.
+    Own,
+    /// Another engine, through [`Scanner::scan_with_matcher`].
+    With(&'m mut dyn Matcher),
 }
 
 /// Per-thread scratch memory for [`Scanner::scan_with`], so that a hot loop
@@ -314,6 +333,7 @@ impl Scanner {
     fn compile(rule_set: RuleSet, prefilter: bool, kernel: Kernel) -> Result<Scanner, Error> {
         let mut rules = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
+        let mut keywords: Vec<Keyword> = Vec::new();
         let mut literals = LiteralSetBuilder::new();
         // Patterns sharing trigger bytes are searched together, over windows
         // wide enough for the group's longest lead and reach.
@@ -398,15 +418,17 @@ impl Scanner {
                 }
                 let keyword_index = u16::try_from(keyword_index)
                     .map_err(|_| fail(ErrorKind::Invalid("too many keywords".into())))?;
+                let id = u32::try_from(keywords.len()).expect("fewer than 2^32 keywords");
                 literals.add(
                     keyword.as_bytes(),
                     !spec.case_sensitive,
-                    LiteralTarget::Keyword {
-                        rule: rule_index,
-                        keyword: keyword_index,
-                        len: keyword.len(),
-                    },
+                    LiteralTarget::Keyword(id),
                 );
+                keywords.push(Keyword {
+                    rule: rule_index,
+                    index: keyword_index,
+                    case_sensitive: spec.case_sensitive,
+                });
             }
             let context = if spec.context.is_empty() {
                 None
@@ -490,6 +512,7 @@ impl Scanner {
             entities: rule_set.entities,
             rules,
             patterns,
+            keywords,
             literals,
             groups,
             full,
@@ -555,6 +578,75 @@ impl Scanner {
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
+        self.scan_by(text, options, scratch, &mut Search::Own, out);
+    }
+
+    /// What a [`Matcher`] must find for this scanner, with the recognizer
+    /// each comes from, indexed by the target numbers the matcher reports:
+    /// every pattern, then every deny-list keyword.
+    ///
+    /// ```
+    /// use palisade_engine::{MatchTarget, Scanner};
+    ///
+    /// let scanner = Scanner::builder()
+    ///     .rules_toml("team.toml", r#"
+    ///         entities = ["CODENAME"]
+    ///         [[recognizer]]
+    ///         id = "codenames"
+    ///         entity = "CODENAME"
+    ///         keywords = ["Bluebird"]
+    ///         score = 0.9
+    ///     "#)
+    ///     .and_then(|b| b.build())
+    ///     .unwrap();
+    /// let (recognizer, target) = scanner.match_targets().last().unwrap();
+    /// assert_eq!(recognizer, "codenames");
+    /// assert_eq!(target, MatchTarget::Keyword { text: "Bluebird", case_sensitive: false });
+    /// ```
+    pub fn match_targets(&self) -> impl Iterator<Item = (&str, MatchTarget<'_>)> {
+        let patterns = self.patterns.iter().map(|p| {
+            let rule = &self.rules[p.rule as usize];
+            let source = &rule.patterns[usize::from(p.index)];
+            (rule.id.as_str(), MatchTarget::Pattern(source))
+        });
+        let keywords = self.keywords.iter().map(|k| {
+            let rule = &self.rules[k.rule as usize];
+            let target = MatchTarget::Keyword {
+                text: &rule.keywords[usize::from(k.index)],
+                case_sensitive: k.case_sensitive,
+            };
+            (rule.id.as_str(), target)
+        });
+        patterns.chain(keywords)
+    }
+
+    /// Scans `text` like [`Scanner::scan_with`], with candidates found by
+    /// `matcher` instead of the scanner's own search; everything after that
+    /// (validators, context, views, overlaps) is the same. See [`Matcher`].
+    ///
+    /// # Panics
+    ///
+    /// When `scratch` was made by another scanner, or `matcher` reports a
+    /// target number or a span out of range.
+    pub fn scan_with_matcher(
+        &self,
+        text: &str,
+        options: &ScanOptions,
+        scratch: &mut Scratch,
+        matcher: &mut dyn Matcher,
+        out: &mut Vec<Finding>,
+    ) {
+        self.scan_by(text, options, scratch, &mut Search::With(matcher), out);
+    }
+
+    fn scan_by(
+        &self,
+        text: &str,
+        options: &ScanOptions,
+        scratch: &mut Scratch,
+        search: &mut Search<'_>,
+        out: &mut Vec<Finding>,
+    ) {
         assert_eq!(
             scratch.resume.len(),
             self.patterns.len(),
@@ -563,24 +655,26 @@ impl Scanner {
         out.clear();
         let depth = options.decode_depth.min(MAX_DEPTH as u8);
         let mut budget = options.decode_budget;
-        self.scan_layers(text, options, depth, &mut budget, scratch, out);
+        self.scan_layers(text, options, depth, &mut budget, search, scratch, out);
         resolve_overlaps(out);
         fill_char_offsets(text, out);
     }
 
     /// The text as written, its normalized view, and (down to `depth`) its
     /// decoded segments: raw findings with byte offsets into `text`.
+    #[allow(clippy::too_many_arguments)]
     fn scan_layers(
         &self,
         text: &str,
         options: &ScanOptions,
         depth: u8,
         budget: &mut usize,
+        search: &mut Search<'_>,
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
         let chars = normalize::classify(text);
-        self.scan_view(text, options, chars.invisible, scratch, out);
+        self.scan_view(text, options, chars.invisible, search, scratch, out);
         // Text that normalizing changes is also scanned as normalized, for
         // what invisible or compatibility characters hid; what both views
         // find lands on the same original span and is resolved as one.
@@ -588,25 +682,27 @@ impl Scanner {
         if options.normalize && chars.changes() {
             normalized.build(text);
             let found_raw = out.len();
-            self.scan_view(normalized.text(), options, false, scratch, out);
+            self.scan_view(normalized.text(), options, false, search, scratch, out);
             for f in &mut out[found_raw..] {
                 (f.byte_start, f.byte_end) = normalized.original_span(f.byte_start, f.byte_end);
             }
         }
         scratch.normalized = normalized;
         if depth > 0 && *budget > 0 {
-            self.scan_decoded(text, options, depth, budget, scratch, out);
+            self.scan_decoded(text, options, depth, budget, search, scratch, out);
         }
     }
 
     /// Scans each encoded segment of `text`, decoded, one level down, and
     /// reports what it holds on the segment's span.
+    #[allow(clippy::too_many_arguments)]
     fn scan_decoded(
         &self,
         text: &str,
         options: &ScanOptions,
         depth: u8,
         budget: &mut usize,
+        search: &mut Search<'_>,
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
@@ -619,7 +715,15 @@ impl Scanner {
             *budget = budget.saturating_sub(buf.len());
             let decoded = std::str::from_utf8(&buf).expect("decode checks UTF-8");
             inner.clear();
-            self.scan_layers(decoded, options, depth - 1, budget, scratch, &mut inner);
+            self.scan_layers(
+                decoded,
+                options,
+                depth - 1,
+                budget,
+                search,
+                scratch,
+                &mut inner,
+            );
             let segment = &text[range.clone()];
             for f in inner.drain(..) {
                 // Escapes leave most characters as written: what decodes to
@@ -648,6 +752,7 @@ impl Scanner {
         text: &str,
         options: &ScanOptions,
         has_invisible: bool,
+        search: &mut Search<'_>,
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
@@ -674,6 +779,10 @@ impl Scanner {
             has_invisible,
             out,
         };
+        if let Search::With(matcher) = search {
+            run.external(&mut **matcher, &mut parts);
+            return;
+        }
         run.literals(&mut parts, resume);
         for (group, cache) in self.groups.iter().zip(group_caches.iter_mut()) {
             run.trigger_group(group, cache, &mut parts);
@@ -823,15 +932,43 @@ impl Run<'_, '_, '_> {
                         self.candidate(id, m.start(), m.end(), scratch.caches, scratch.captures);
                     }
                 }
-                LiteralTarget::Keyword { rule, keyword, len } => {
-                    let end = start + len;
-                    let whole_word =
-                        word_boundary(self.text, start) && word_boundary(self.text, end);
-                    if self.enabled(rule) && whole_word {
-                        self.accept(rule, None, Some(keyword), start, end, false);
-                    }
+                LiteralTarget::Keyword(id) => {
+                    let keyword = &scanner.keywords[id as usize];
+                    let rule = &scanner.rules[keyword.rule as usize];
+                    let len = rule.keywords[usize::from(keyword.index)].len();
+                    self.keyword(keyword, start, start + len);
                 }
             });
+    }
+
+    /// A deny-list keyword found at `start..end`: a finding when it is a whole word.
+    fn keyword(&mut self, keyword: &Keyword, start: usize, end: usize) {
+        let whole_word = word_boundary(self.text, start) && word_boundary(self.text, end);
+        if self.enabled(keyword.rule) && whole_word {
+            self.accept(keyword.rule, None, Some(keyword.index), start, end, false);
+        }
+    }
+
+    /// Candidates from another engine, checked as the scanner's own are.
+    fn external(&mut self, matcher: &mut dyn Matcher, scratch: &mut PatternScratch<'_>) {
+        let scanner = self.scanner;
+        let text = self.text;
+        matcher.find(text, &mut |target, start, end| {
+            assert!(
+                start <= end && text.is_char_boundary(start) && text.is_char_boundary(end),
+                "the matcher reported {start}..{end}, not a span of a {}-byte text",
+                text.len()
+            );
+            match target.checked_sub(scanner.patterns.len()) {
+                None => {
+                    if self.enabled(scanner.patterns[target].rule) {
+                        let id = u32::try_from(target).expect("fewer than 2^32 patterns");
+                        self.candidate(id, start, end, scratch.caches, scratch.captures);
+                    }
+                }
+                Some(keyword) => self.keyword(&scanner.keywords[keyword], start, end),
+            }
+        });
     }
 
     fn trigger_group(
