@@ -2,10 +2,19 @@
 //! `cargo run --release -p palisade-benches --example scan_loop -- 20`
 //! then `perf record` / `valgrind --tool=callgrind` on the binary. A second
 //! argument keeps only that recognizer, to see what it costs alone; with
-//! `PLAIN=1` the corpus has no hard negatives.
+//! `PLAIN=1` the corpus has no hard negatives. `NO_MATCHES=1` plugs in a
+//! matcher that finds nothing, which leaves the cost of everything but
+//! matching (views, decoding, offsets): the ceiling that faster matching
+//! alone cannot pass.
 
 use palisade_benches::corpus;
-use palisade_engine::{ScanOptions, Scanner, ScannerBuilder};
+use palisade_engine::{Matcher, ScanOptions, Scanner, ScannerBuilder};
+
+struct NoMatches;
+
+impl Matcher for NoMatches {
+    fn find(&mut self, _text: &str, _report: &mut dyn FnMut(usize, usize, usize)) {}
+}
 
 fn main() {
     let rounds: usize = std::env::args()
@@ -37,8 +46,13 @@ fn main() {
     scanner.scan_with(&doc.text, &options, &mut scratch, &mut out);
     let start = std::time::Instant::now();
     let mut found = 0;
+    let no_matches = std::env::var_os("NO_MATCHES").is_some();
     for _ in 0..rounds {
-        scanner.scan_with(&doc.text, &options, &mut scratch, &mut out);
+        if no_matches {
+            scanner.scan_with_matcher(&doc.text, &options, &mut scratch, &mut NoMatches, &mut out);
+        } else {
+            scanner.scan_with(&doc.text, &options, &mut scratch, &mut out);
+        }
         found += out.len();
     }
     let secs = start.elapsed().as_secs_f64();
