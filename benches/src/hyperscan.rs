@@ -13,19 +13,10 @@
 use hyperscan::prelude::*;
 use hyperscan::{Block, CompileFlags, Matching};
 use palisade_engine::{MatchTarget, Matcher, Scanner};
+
+use crate::Rejected;
 use regex_syntax::hir::{Class, Hir, HirKind, Look};
 use std::fmt::Write;
-
-/// A pattern Hyperscan could not take, and why.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rejected {
-    /// The recognizer the pattern belongs to.
-    pub recognizer: String,
-    /// The pattern as written in its rule.
-    pub pattern: String,
-    /// Why: the translation's or Hyperscan's compile error.
-    pub reason: String,
-}
 
 /// A scanner's patterns compiled into one Hyperscan database.
 ///

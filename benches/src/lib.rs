@@ -10,6 +10,18 @@ pub mod corpus;
 #[cfg(feature = "hyperscan")]
 pub mod hyperscan;
 
+/// A pattern that another match engine could not take, and why (see
+/// `hyperscan::HyperscanBackend::rejected`, with the `hyperscan` feature).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Rejected {
+    /// The recognizer the pattern belongs to.
+    pub recognizer: String,
+    /// The pattern as written in its rule.
+    pub pattern: String,
+    /// Why: the translation's or the engine's compile error.
+    pub reason: String,
+}
+
 /// Parses a size such as `1048576`, `64K`, `512M` or `1G` (binary units).
 ///
 /// ```

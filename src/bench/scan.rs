@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use palisade_benches::Rejected;
 use palisade_engine::{ScanOptions, Scanner};
 use serde::Serialize;
 use serde_json::Value;
@@ -71,13 +72,6 @@ struct Report {
     rejected: Vec<Rejected>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     recognizers: Vec<RecognizerCost>,
-}
-
-#[derive(Clone, Serialize)]
-struct Rejected {
-    recognizer: String,
-    pattern: String,
-    reason: String,
 }
 
 /// A rule set and the engine that matches it.
@@ -304,16 +298,10 @@ fn hyperscan_backend(
 ) -> Result<(Backend, Option<Backend>, Vec<Rejected>)> {
     use palisade_benches::hyperscan::HyperscanBackend;
 
-    let rejected: Vec<Rejected> = HyperscanBackend::compile(scanner)
+    let rejected = HyperscanBackend::compile(scanner)
         .context("compiling the rules for Hyperscan")?
         .rejected()
-        .iter()
-        .map(|r| Rejected {
-            recognizer: r.recognizer.clone(),
-            pattern: r.pattern.clone(),
-            reason: r.reason.clone(),
-        })
-        .collect();
+        .to_vec();
     let mut left_out: Vec<&str> = rejected.iter().map(|r| r.recognizer.as_str()).collect();
     left_out.dedup();
     let same_rules = || without_recognizers(&args.rules, &left_out);
