@@ -1037,6 +1037,12 @@ impl Run<'_, '_, '_> {
             which,
         } = scratch;
         which.clear();
+        // Most windows hold no match at all: an earliest-match test stops at
+        // the first match and runs the faster non-overlapping search, so
+        // only windows with a match pay for the overlapping one.
+        if !set.is_match_with(set_cache, input) {
+            return;
+        }
         set.which_overlapping_matches_with(set_cache, input, which);
         for set_id in which.iter() {
             let id = ids[set_id.as_usize()];
