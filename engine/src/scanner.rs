@@ -1037,9 +1037,11 @@ impl Run<'_, '_, '_> {
             which,
         } = scratch;
         which.clear();
-        // Most windows hold no match at all: an earliest-match test stops at
-        // the first match and runs the faster non-overlapping search, so
-        // only windows with a match pay for the overlapping one.
+        // Most trigger windows hold no match at all: an earliest-match test
+        // stops at the first match and runs the faster non-overlapping
+        // search, so only spans with a match pay for the overlapping one
+        // (for the whole-text set, the test costs the bytes up to its first
+        // match).
         if !set.is_match_with(set_cache, input) {
             return;
         }
