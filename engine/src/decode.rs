@@ -99,13 +99,17 @@ const MIN_RUN: usize = 16;
 pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding)) {
     // Only tokens holding an escape marker or a long base64-alphabet run are
     // looked at, and both are found without reading every byte one by one:
-    // markers with a SIMD byte search, runs through aligned 8-byte blocks
-    // (a run of 16 holds a whole one; most blocks of prose hold a space).
+    // markers with a SIMD byte search, runs through the aligned 8-byte
+    // blocks of alphabet bytes that every run of 16 holds.
     static MARKERS: LazyLock<ByteSet> = LazyLock::new(|| ByteSet::new(b"%\\="));
+    static ALPHABET: LazyLock<ByteSet> = LazyLock::new(|| {
+        let alphabet: Vec<u8> = (0..=127u8).filter(|&b| is_base64(b)).collect();
+        ByteSet::new(&alphabet)
+    });
     let bytes = text.as_bytes();
     let mut at = 0;
     let mut marker = MARKERS.find(bytes, 0);
-    let mut run = next_run_block(bytes, 0);
+    let mut run = ALPHABET.find_full_block(bytes, 0);
     while let Some(hit) = match (marker, run) {
         (Some(m), Some(r)) => Some(m.min(r)),
         (m, r) => m.or(r),
@@ -140,29 +144,9 @@ pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding))
             marker = MARKERS.find(bytes, at);
         }
         if run.is_some_and(|r| r < at) {
-            run = next_run_block(bytes, at);
+            run = ALPHABET.find_full_block(bytes, at);
         }
     }
-}
-
-/// The start of the first aligned 8-byte block at or after `from` made only
-/// of base64-alphabet bytes.
-fn next_run_block(bytes: &[u8], from: usize) -> Option<usize> {
-    const SPACES: u64 = 0x2020_2020_2020_2020;
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let mut block = from.next_multiple_of(8);
-    while block + 8 <= bytes.len() {
-        let word = u64::from_le_bytes(bytes[block..block + 8].try_into().expect("8 bytes"));
-        // A zero byte in `word ^ SPACES` is a space: skip the block.
-        let spaced = word ^ SPACES;
-        let has_space = spaced.wrapping_sub(LOW) & !spaced & HIGH != 0;
-        if !has_space && bytes[block..block + 8].iter().all(|&b| is_base64(b)) {
-            return Some(block);
-        }
-        block += 8;
-    }
-    None
 }
 
 fn is_base64(b: u8) -> bool {

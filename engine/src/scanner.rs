@@ -331,6 +331,7 @@ impl Scanner {
     }
 
     fn compile(rule_set: RuleSet, prefilter: bool, kernel: Kernel) -> Result<Scanner, Error> {
+        normalize::load_tables();
         let mut rules = Vec::new();
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut keywords: Vec<Keyword> = Vec::new();
@@ -987,27 +988,17 @@ impl Run<'_, '_, '_> {
         }
         let bytes = self.text.as_bytes();
         let window_end = |t: usize| (t + group.reach).min(bytes.len());
-        let mut next = group.trigger.find(bytes, 0);
+        let mut triggers = group.trigger.find_iter(bytes);
+        let mut next = triggers.next();
         while let Some(first) = next {
             let mut end = window_end(first);
             let mut count = 1;
             // Merge every trigger whose window touches this one: a match lies
             // within the window of its first trigger byte.
-            let mut last = first;
             next = loop {
-                // Within a run of trigger bytes (the digits of a number) the
-                // next one is adjacent; the SIMD search pays off across gaps.
-                let found = if bytes
-                    .get(last + 1)
-                    .is_some_and(|&b| group.trigger.contains(b))
-                {
-                    Some(last + 1)
-                } else {
-                    group.trigger.find(bytes, last + 1)
-                };
-                match found {
+                match triggers.next() {
                     Some(t) if t.saturating_sub(group.lead) <= end => {
-                        (last, end, count) = (t, window_end(t), count + 1);
+                        (end, count) = (window_end(t), count + 1);
                     }
                     other => break other,
                 }

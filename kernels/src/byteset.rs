@@ -82,7 +82,7 @@ impl ByteSet {
             return None;
         }
         #[cfg(target_arch = "x86_64")]
-        if self.kernel == Kernel::Auto && self.ascii_only && has_avx2() {
+        if self.uses_avx2() {
             // SAFETY: AVX2 support was just checked.
             return unsafe { self.find_avx2(haystack, at) };
         }
@@ -96,38 +96,216 @@ impl ByteSet {
             .map(|i| i + at)
     }
 
+    /// Iterates over the positions of members in `haystack`, in order.
+    ///
+    /// Each 32-byte chunk is classified once and its members are read off a
+    /// bit mask, so dense members (the digits of numbers) cost a few
+    /// instructions each rather than a search apiece.
+    ///
+    /// ```
+    /// use palisade_kernels::ByteSet;
+    ///
+    /// let digits = ByteSet::new(b"0123456789");
+    /// let found: Vec<usize> = digits.find_iter(b"a1b22c").collect();
+    /// assert_eq!(found, [1, 3, 4]);
+    /// ```
+    pub fn find_iter<'s, 'h>(&'s self, haystack: &'h [u8]) -> FindIter<'s, 'h> {
+        FindIter {
+            set: self,
+            haystack,
+            base: 0,
+            mask: 0,
+            next_chunk: 0,
+            simd: self.uses_avx2(),
+        }
+    }
+
+    fn uses_avx2(&self) -> bool {
+        cfg!(target_arch = "x86_64") && self.kernel == Kernel::Auto && self.ascii_only && has_avx2()
+    }
+
+    /// Returns the start of the first 8-aligned block of eight bytes at or
+    /// after `from` whose bytes are all members. Every run of 15 or more
+    /// members holds such a block, so long runs (base64, hex) are found
+    /// without reading the text byte by byte.
+    ///
+    /// ```
+    /// use palisade_kernels::ByteSet;
+    ///
+    /// let hex = ByteSet::new(b"0123456789abcdef");
+    /// let hay = b"id: 0x1f, hash 9f86d081884c7d659a2feaa0c55ad015";
+    /// assert_eq!(hex.find_full_block(hay, 0), Some(16));
+    /// assert_eq!(hex.find_full_block(hay, 41), None);
+    /// ```
+    #[inline]
+    pub fn find_full_block(&self, haystack: &[u8], from: usize) -> Option<usize> {
+        let block = from.next_multiple_of(8);
+        #[cfg(target_arch = "x86_64")]
+        if self.uses_avx2() {
+            // SAFETY: AVX2 support was just checked.
+            return unsafe { self.find_full_block_avx2(haystack, block) };
+        }
+        self.find_full_block_scalar(haystack, block)
+    }
+
+    fn find_full_block_scalar(&self, haystack: &[u8], mut block: usize) -> Option<usize> {
+        while block + 8 <= haystack.len() {
+            if haystack[block..block + 8].iter().all(|&b| self.contains(b)) {
+                return Some(block);
+            }
+            block += 8;
+        }
+        None
+    }
+
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn find_avx2(&self, haystack: &[u8], at: usize) -> Option<usize> {
-        use std::arch::x86_64::*;
-
-        let mut high_bits = [0u8; 16];
-        for (hi, bit) in high_bits.iter_mut().enumerate().take(8) {
-            *bit = 1 << hi;
-        }
-        // SAFETY (whole block): loads are unaligned and stay inside
-        // `haystack`; the tail shorter than 32 bytes goes to the scalar loop.
-        let low_table =
-            _mm256_broadcastsi128_si256(_mm_loadu_si128(self.low_nibbles.as_ptr().cast()));
-        let high_table = _mm256_broadcastsi128_si256(_mm_loadu_si128(high_bits.as_ptr().cast()));
-        let nibble_mask = _mm256_set1_epi8(0x0F);
-        let zero = _mm256_setzero_si256();
+        let classifier = Avx2Classifier::new(&self.low_nibbles);
         let mut i = at;
         while i + 32 <= haystack.len() {
-            let chunk = _mm256_loadu_si256(haystack.as_ptr().add(i).cast());
-            let lo = _mm256_and_si256(chunk, nibble_mask);
-            let hi = _mm256_and_si256(_mm256_srli_epi16(chunk, 4), nibble_mask);
-            let hits = _mm256_and_si256(
-                _mm256_shuffle_epi8(low_table, lo),
-                _mm256_shuffle_epi8(high_table, hi),
-            );
-            let misses = _mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, zero)) as u32;
-            if misses != u32::MAX {
-                return Some(i + (!misses).trailing_zeros() as usize);
+            // SAFETY: `i + 32 <= haystack.len()`; the shorter tail goes to
+            // the scalar loop.
+            let members = classifier.members(haystack.as_ptr().add(i));
+            if members != 0 {
+                return Some(i + members.trailing_zeros() as usize);
             }
             i += 32;
         }
         self.find_scalar(haystack, i)
+    }
+
+    /// The first 32-byte chunk from `at` holding a member, with its member
+    /// mask; at the end, where the last whole chunk ended and an empty mask
+    /// (the shorter tail is left to the scalar path).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn next_members_avx2(&self, haystack: &[u8], at: usize) -> (usize, u32) {
+        let classifier = Avx2Classifier::new(&self.low_nibbles);
+        let mut i = at;
+        while i + 32 <= haystack.len() {
+            // SAFETY: as in `find_avx2`.
+            let members = classifier.members(haystack.as_ptr().add(i));
+            if members != 0 {
+                return (i, members);
+            }
+            i += 32;
+        }
+        (i - 32, 0)
+    }
+
+    /// `block` is a multiple of 8, so each byte of a 32-bit member mask
+    /// stands for one aligned block.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn find_full_block_avx2(&self, haystack: &[u8], block: usize) -> Option<usize> {
+        let classifier = Avx2Classifier::new(&self.low_nibbles);
+        let mut i = block;
+        while i + 32 <= haystack.len() {
+            // SAFETY: as in `find_avx2`.
+            let members = classifier.members(haystack.as_ptr().add(i));
+            if let Some(k) = (0..4).find(|k| (members >> (8 * k)) & 0xFF == 0xFF) {
+                return Some(i + 8 * k);
+            }
+            i += 32;
+        }
+        self.find_full_block_scalar(haystack, i)
+    }
+}
+
+/// The positions of a [`ByteSet`]'s members in a haystack, from
+/// [`ByteSet::find_iter`].
+#[derive(Clone, Debug)]
+pub struct FindIter<'s, 'h> {
+    set: &'s ByteSet,
+    haystack: &'h [u8],
+    /// The offset of bit 0 of `mask`.
+    base: usize,
+    /// Members from `base` not yet returned, one bit per byte.
+    mask: u32,
+    /// Where the next chunk starts.
+    next_chunk: usize,
+    simd: bool,
+}
+
+impl Iterator for FindIter<'_, '_> {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            if self.next_chunk >= self.haystack.len() {
+                return None;
+            }
+            self.refill();
+        }
+        let bit = self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(self.base + bit)
+    }
+}
+
+impl FindIter<'_, '_> {
+    /// Moves to the next chunk holding a member, or to the end.
+    fn refill(&mut self) {
+        let (haystack, at) = (self.haystack, self.next_chunk);
+        #[cfg(target_arch = "x86_64")]
+        if self.simd && at + 32 <= haystack.len() {
+            // SAFETY: `simd` is set only when the CPU has AVX2.
+            let (base, mask) = unsafe { self.set.next_members_avx2(haystack, at) };
+            (self.base, self.mask, self.next_chunk) = (base, mask, base + 32);
+            return;
+        }
+        let end = (at + 32).min(haystack.len());
+        self.mask = haystack[at..end]
+            .iter()
+            .enumerate()
+            .filter(|&(_, &b)| self.set.contains(b))
+            .fold(0, |mask, (i, _)| mask | 1 << i);
+        (self.base, self.next_chunk) = (at, end);
+    }
+}
+
+/// Classifies 32 bytes at once with two nibble lookups: byte `hi << 4 | lo`
+/// is a member when bit `hi` of `low_nibbles[lo]` is set.
+#[cfg(target_arch = "x86_64")]
+struct Avx2Classifier {
+    low_table: std::arch::x86_64::__m256i,
+    high_table: std::arch::x86_64::__m256i,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl Avx2Classifier {
+    #[target_feature(enable = "avx2")]
+    unsafe fn new(low_nibbles: &[u8; 16]) -> Avx2Classifier {
+        use std::arch::x86_64::*;
+
+        // Bit `hi` for the high nibbles of ASCII; bytes from 0x80 match nothing.
+        let high_bits: [u8; 16] = std::array::from_fn(|hi| if hi < 8 { 1 << hi } else { 0 });
+        // SAFETY: both tables are 16 readable bytes.
+        Avx2Classifier {
+            low_table: _mm256_broadcastsi128_si256(_mm_loadu_si128(low_nibbles.as_ptr().cast())),
+            high_table: _mm256_broadcastsi128_si256(_mm_loadu_si128(high_bits.as_ptr().cast())),
+        }
+    }
+
+    /// Bit `i` of the result is set when byte `i` from `at` is a member.
+    ///
+    /// Safety: 32 bytes are readable from `at`.
+    #[inline]
+    #[target_feature(enable = "avx2")]
+    unsafe fn members(&self, at: *const u8) -> u32 {
+        use std::arch::x86_64::*;
+
+        let nibble_mask = _mm256_set1_epi8(0x0F);
+        let chunk = _mm256_loadu_si256(at.cast());
+        let lo = _mm256_and_si256(chunk, nibble_mask);
+        let hi = _mm256_and_si256(_mm256_srli_epi16(chunk, 4), nibble_mask);
+        let hits = _mm256_and_si256(
+            _mm256_shuffle_epi8(self.low_table, lo),
+            _mm256_shuffle_epi8(self.high_table, hi),
+        );
+        !(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hits, _mm256_setzero_si256())) as u32)
     }
 }
 
@@ -166,7 +344,35 @@ mod tests {
                 .collect();
             assert_eq!(all_positions(&auto, &hay), expected, "{set_bytes:?}");
             assert_eq!(all_positions(&scalar, &hay), expected, "{set_bytes:?}");
+            for (from, set) in [(0, &auto), (0, &scalar), (4000, &auto), (4090, &scalar)] {
+                let tail: Vec<usize> = set.find_iter(&hay[from..]).map(|i| i + from).collect();
+                let want: Vec<usize> = expected.iter().copied().filter(|&i| i >= from).collect();
+                assert_eq!(tail, want, "{set_bytes:?} from {from}");
+            }
         }
+    }
+
+    #[test]
+    fn full_blocks_agree_between_paths() {
+        let hay: Vec<u8> = (0..4096u32)
+            .map(|i| match (i.wrapping_mul(2654435761) >> 20) % 7 {
+                0 => b' ',
+                _ => b"a1Z/"[(i % 4) as usize],
+            })
+            .collect();
+        let set_bytes = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/";
+        let auto = ByteSet::new(set_bytes);
+        let scalar = ByteSet::new(set_bytes).kernel(Kernel::Scalar);
+        let mut found = 0;
+        for from in 0..hay.len() {
+            let expected = (from.next_multiple_of(8)..hay.len().saturating_sub(7))
+                .step_by(8)
+                .find(|&b| hay[b..b + 8].iter().all(|c| set_bytes.contains(c)));
+            assert_eq!(auto.find_full_block(&hay, from), expected, "from {from}");
+            assert_eq!(scalar.find_full_block(&hay, from), expected, "from {from}");
+            found += usize::from(expected == Some(from));
+        }
+        assert!(found > 10, "the text holds full blocks");
     }
 
     #[test]
@@ -174,6 +380,7 @@ mod tests {
         let set = ByteSet::new(&[0xE2, b'x']);
         let hay = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa–x".as_bytes();
         assert_eq!(set.find(hay, 0), Some(38));
+        assert_eq!(set.find_iter(hay).collect::<Vec<_>>(), [38, 41]);
     }
 
     #[test]

@@ -26,8 +26,10 @@
 #![deny(missing_docs)]
 
 mod byteset;
+mod chars;
 
-pub use byteset::{ByteSet, Kernel};
+pub use byteset::{ByteSet, FindIter, Kernel};
+pub use chars::count_chars;
 
 /// The SIMD level the kernels use on this CPU, for benchmark reports.
 ///
@@ -42,37 +44,9 @@ pub fn simd_level() -> &'static str {
     }
 }
 
-/// Counts the Unicode code points in `bytes`, which must be valid UTF-8 (any
-/// byte slice of a `str` cut at char boundaries).
-///
-/// Every code point has exactly one byte that is not a continuation byte
-/// (`0b10xx_xxxx`), so this is a branch-free count that LLVM vectorizes.
-///
-/// ```
-/// assert_eq!(palisade_kernels::count_chars("añ𝄞".as_bytes()), 3);
-/// ```
-#[inline]
-pub fn count_chars(bytes: &[u8]) -> usize {
-    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn count_chars_matches_std() {
-        for s in [
-            "",
-            "ascii",
-            "ünïcödé",
-            "日本語テキスト",
-            "👩‍👩‍👧 e\u{301}",
-            "\u{feff}\u{200b}x",
-        ] {
-            assert_eq!(count_chars(s.as_bytes()), s.chars().count(), "{s:?}");
-        }
-    }
 
     /// The kernels are shared between threads by the engine.
     #[test]
