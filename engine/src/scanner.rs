@@ -179,15 +179,21 @@ struct Keyword {
     case_sensitive: bool,
 }
 
-/// Patterns whose every match contains a byte of `trigger`: only the window
-/// `[t - lead, t + reach)` around each such byte `t` is searched.
+/// Patterns whose every match contains a byte of `trigger`. Trigger bytes
+/// closer than `merge` form a cluster, and only the window `[first - lead,
+/// last + trail]` around each cluster is searched: a match's trigger bytes
+/// are never more than `gap` apart, so they all fall in one cluster.
 #[derive(Debug)]
 struct TriggerGroup {
     trigger: ByteSet,
     /// Bytes a match may start before its first trigger byte.
     lead: usize,
-    /// Bytes a match may end after its first trigger byte.
-    reach: usize,
+    /// Bytes a match may end after its last trigger byte.
+    trail: usize,
+    /// The distance up to which trigger bytes share a cluster: one more than
+    /// the widest gap inside a match, and at least one more than `lead +
+    /// trail`, so that windows never overlap and no match is found twice.
+    merge: usize,
     /// Regions with fewer trigger bytes than this cannot hold a match.
     min_triggers: usize,
     /// Searched only in texts holding invisible characters (`trigger = "invisible"`).
@@ -201,7 +207,8 @@ struct GroupSpec {
     trigger: Vec<u8>,
     hidden_only: bool,
     lead: usize,
-    reach: usize,
+    trail: usize,
+    gap: usize,
     min_triggers: usize,
     patterns: Vec<u32>,
 }
@@ -210,7 +217,8 @@ impl GroupSpec {
     /// Widens the group's windows so that they also suit `other`.
     fn absorb(&mut self, other: GroupSpec) {
         self.lead = self.lead.max(other.lead);
-        self.reach = self.reach.max(other.reach);
+        self.trail = self.trail.max(other.trail);
+        self.gap = self.gap.max(other.gap);
         self.min_triggers = self.min_triggers.min(other.min_triggers);
         self.patterns.extend(other.patterns);
     }
@@ -337,7 +345,7 @@ impl Scanner {
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut literals = LiteralSetBuilder::new();
         // Patterns sharing trigger bytes are searched together, over windows
-        // wide enough for the group's longest lead and reach.
+        // wide enough for the group's longest lead, trail and gap.
         let mut groups: Vec<GroupSpec> = Vec::new();
         let mut full: Vec<u32> = Vec::new();
         let mut pattern_sources: Vec<&str> = Vec::new();
@@ -374,18 +382,21 @@ impl Scanner {
                 let bounded = |limit: usize| info.max_len.filter(|&len| len <= limit);
                 let window = info
                     .trigger
-                    .and_then(|t| Some((t.lead?, t.min_count)))
+                    .and_then(|t| Some((t, t.lead?)))
                     .zip(bounded(MAX_WINDOW_RADIUS));
                 match (&trigger, window, &info.prefixes) {
                     _ if !prefilter => full.push(id),
-                    (Some(trigger), Some(((lead, min_count), reach)), _) => {
+                    (Some(trigger), Some(((profile, lead), max_len)), _) => {
                         let hidden_only = spec.trigger.as_deref() == Some("invisible");
                         let spec = GroupSpec {
                             trigger: trigger.clone(),
                             hidden_only,
                             lead,
-                            reach,
-                            min_triggers: min_count,
+                            // A match holds a trigger byte, so none of these
+                            // exceeds its length.
+                            trail: profile.trail.map_or(max_len, |t| t.min(max_len)),
+                            gap: profile.gap.map_or(max_len, |g| g.min(max_len)),
+                            min_triggers: profile.min_count,
                             patterns: vec![id],
                         };
                         match groups
@@ -492,7 +503,8 @@ impl Scanner {
                 Ok(TriggerGroup {
                     trigger: ByteSet::new(&group.trigger).kernel(kernel),
                     lead: group.lead,
-                    reach: group.reach,
+                    trail: group.trail,
+                    merge: group.gap.max(group.lead + group.trail) + 1,
                     min_triggers: group.min_triggers,
                     hidden_only: group.hidden_only,
                     set: compile_set(&sources(&group.patterns))
@@ -987,19 +999,13 @@ impl Run<'_, '_, '_> {
             return;
         }
         let bytes = self.text.as_bytes();
-        let window_end = |t: usize| (t + group.reach).min(bytes.len());
         let mut triggers = group.trigger.find_iter(bytes);
         let mut next = triggers.next();
         while let Some(first) = next {
-            let mut end = window_end(first);
-            let mut count = 1;
-            // Merge every trigger whose window touches this one: a match lies
-            // within the window of its first trigger byte.
+            let (mut last, mut count) = (first, 1);
             next = loop {
                 match triggers.next() {
-                    Some(t) if t.saturating_sub(group.lead) <= end => {
-                        (end, count) = (window_end(t), count + 1);
-                    }
+                    Some(t) if t - last <= group.merge => (last, count) = (t, count + 1),
                     other => break other,
                 }
             };
@@ -1007,7 +1013,7 @@ impl Run<'_, '_, '_> {
                 continue;
             }
             let start = floor_char_boundary(self.text, first.saturating_sub(group.lead));
-            let end = ceil_char_boundary(self.text, end);
+            let end = ceil_char_boundary(self.text, last + group.trail + 1);
             let input = Input::new(self.text).span(start..end);
             self.matching_patterns(&group.set, &group.patterns, set_cache, &input, scratch);
         }

@@ -1,13 +1,15 @@
 //! What a recognizer's `trigger` bytes promise about its matches, read off
 //! the pattern's syntax tree.
 //!
-//! A trigger lets the scan look only near bytes such as digits or `@`. Two
+//! A trigger lets the scan look only near bytes such as digits or `@`. Four
 //! facts make that both correct and cheap: every match contains at least
 //! `min_count` trigger bytes (so a region with fewer is skipped without
-//! running a regex), and at most `lead` bytes precede a match's first
-//! trigger byte (so the search window starts just before the trigger rather
-//! than a whole pattern length earlier). A trigger that does not occur in
-//! every match is a rule error, caught at load instead of as missed findings.
+//! running a regex), at most `lead` bytes precede a match's first trigger
+//! byte and at most `trail` bytes follow its last (so a window hugs the
+//! triggers it holds), and consecutive trigger bytes of a match are at most
+//! `gap` bytes apart (so triggers farther apart never share a match and
+//! their windows stay separate). A trigger that does not occur in every
+//! match is a rule error, caught at load instead of as missed findings.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -29,86 +31,209 @@ impl TriggerBytes {
     }
 }
 
-/// How a pattern's matches relate to its trigger bytes.
+/// How a pattern's matches relate to its trigger bytes. Every bound is an
+/// upper bound (`None` when unbounded) and `min_count` a lower bound, so
+/// windows built from them never miss a match.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Profile {
     /// The fewest trigger bytes in any match.
     pub min_count: usize,
-    /// The most bytes before the first trigger byte of a match; `None` when unbounded.
+    /// The most bytes before the first trigger byte of a match.
     pub lead: Option<usize>,
+    /// The most bytes after the last trigger byte of a match.
+    pub trail: Option<usize>,
+    /// The most bytes between two consecutive trigger bytes of a match.
+    pub gap: Option<usize>,
 }
 
-/// Analyzes `hir` for `trigger`; the result is an upper bound for `lead` and
-/// a lower bound for `min_count`, so windows built from it never miss a match.
+/// Analyzes `hir` for `trigger`.
 pub(crate) fn profile(hir: &Hir, trigger: &TriggerBytes) -> Profile {
-    let max_len = hir.properties().maximum_len();
-    match hir.kind() {
-        HirKind::Empty | HirKind::Look(_) => Profile {
+    let shape = Shape::of(hir, trigger);
+    Profile {
+        min_count: shape.min_count,
+        lead: shape.lead,
+        trail: shape.trail,
+        gap: shape.gap,
+    }
+}
+
+/// A [`Profile`] of a sub-expression, with what combining it needs: `lead`,
+/// `trail` and `gap` describe its matches that hold a trigger byte, `bare`
+/// the length of those that hold none.
+#[derive(Clone, Copy, Debug)]
+struct Shape {
+    min_count: usize,
+    /// Whether some match may hold a trigger byte.
+    has: bool,
+    /// The longest match without a trigger byte (when `min_count` is 0).
+    bare: Option<usize>,
+    lead: Option<usize>,
+    trail: Option<usize>,
+    gap: Option<usize>,
+}
+
+fn add(a: Option<usize>, b: Option<usize>) -> Option<usize> {
+    a.zip(b).map(|(a, b)| a.saturating_add(b))
+}
+
+fn max(a: Option<usize>, b: Option<usize>) -> Option<usize> {
+    a.zip(b).map(|(a, b)| a.max(b))
+}
+
+/// `len` times `count`, where `count` is `None` for an unbounded repeat.
+fn times(len: Option<usize>, count: Option<u32>) -> Option<usize> {
+    match (len, count) {
+        (Some(0), _) => Some(0),
+        (Some(len), Some(count)) => Some(len.saturating_mul(count as usize)),
+        _ => None,
+    }
+}
+
+/// A bound over two kinds of match: those of `a` when `a_has`, those of `b`
+/// when `b_has`.
+fn either(a_has: bool, a: Option<usize>, b_has: bool, b: Option<usize>) -> Option<usize> {
+    match (a_has, b_has) {
+        (true, true) => max(a, b),
+        (true, false) => a,
+        (false, true) => b,
+        (false, false) => Some(0),
+    }
+}
+
+impl Shape {
+    /// An item none of whose matches holds a trigger byte.
+    fn without_trigger(len: Option<usize>) -> Shape {
+        Shape {
             min_count: 0,
+            has: false,
+            bare: len,
             lead: Some(0),
-        },
-        HirKind::Literal(literal) => {
-            let bytes = &literal.0;
-            Profile {
-                min_count: bytes.iter().filter(|&&b| trigger.contains(b)).count(),
-                lead: Some(
-                    bytes
-                        .iter()
-                        .position(|&b| trigger.contains(b))
-                        .unwrap_or(bytes.len()),
-                ),
-            }
+            trail: Some(0),
+            gap: Some(0),
         }
-        HirKind::Class(class) if class_within(class, trigger) => Profile {
-            min_count: 1,
-            lead: Some(0),
-        },
-        HirKind::Class(_) => Profile {
-            min_count: 0,
-            lead: max_len,
-        },
-        HirKind::Capture(capture) => profile(&capture.sub, trigger),
-        HirKind::Repetition(repetition) => {
-            let sub = profile(&repetition.sub, trigger);
-            let min = usize::try_from(repetition.min).unwrap_or(usize::MAX);
-            let always = min >= 1 && sub.min_count >= 1;
-            Profile {
-                min_count: sub.min_count.saturating_mul(min),
-                lead: if always { sub.lead } else { max_len },
-            }
-        }
-        HirKind::Concat(items) => {
-            let mut min_count = 0usize;
-            let mut lead = Some(0usize);
-            let mut seen_trigger = false;
-            for item in items {
-                let p = profile(item, trigger);
-                if !seen_trigger {
-                    // Until an item that always holds a trigger, the whole of
-                    // each item may come before the first trigger byte.
-                    let before = if p.min_count >= 1 {
-                        p.lead
-                    } else {
-                        item.properties().maximum_len()
-                    };
-                    lead = lead.zip(before).map(|(a, b)| a + b);
-                    seen_trigger = p.min_count >= 1;
+    }
+
+    fn of(hir: &Hir, trigger: &TriggerBytes) -> Shape {
+        let len = hir.properties().maximum_len();
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => Shape::without_trigger(Some(0)),
+            HirKind::Literal(literal) => {
+                let at: Vec<usize> = (0..literal.0.len())
+                    .filter(|&i| trigger.contains(literal.0[i]))
+                    .collect();
+                match (at.first(), at.last()) {
+                    (Some(&first), Some(&last)) => Shape {
+                        min_count: at.len(),
+                        has: true,
+                        bare: Some(0),
+                        lead: Some(first),
+                        trail: Some(literal.0.len() - 1 - last),
+                        gap: Some(at.windows(2).map(|w| w[1] - w[0] - 1).max().unwrap_or(0)),
+                    },
+                    _ => Shape::without_trigger(len),
                 }
-                min_count = min_count.saturating_add(p.min_count);
             }
-            Profile { min_count, lead }
+            HirKind::Class(class) if class_meets(class, trigger) => {
+                // A trigger byte may sit anywhere in a wide character.
+                let inside = len.map(|l| l.saturating_sub(1));
+                Shape {
+                    min_count: usize::from(class_within(class, trigger)),
+                    has: true,
+                    bare: len,
+                    lead: inside,
+                    trail: inside,
+                    gap: inside,
+                }
+            }
+            HirKind::Class(_) => Shape::without_trigger(len),
+            HirKind::Capture(capture) => Shape::of(&capture.sub, trigger),
+            HirKind::Repetition(repetition) => {
+                let sub = Shape::of(&repetition.sub, trigger);
+                if repetition.max == Some(0) || !sub.has {
+                    return Shape::without_trigger(len);
+                }
+                let min_count = sub.min_count.saturating_mul(repetition.min as usize);
+                let fewer = |n: u32| repetition.max.map(|max| max.saturating_sub(n));
+                // Copies without a trigger byte may come before the first
+                // copy with one, after the last, or between two.
+                let (bare, lead, trail, cross) = if sub.min_count >= 1 {
+                    (Some(0), sub.lead, sub.trail, add(sub.trail, sub.lead))
+                } else {
+                    (
+                        times(sub.bare, repetition.max),
+                        add(times(sub.bare, fewer(1)), sub.lead),
+                        add(times(sub.bare, fewer(1)), sub.trail),
+                        add(add(sub.trail, times(sub.bare, fewer(2))), sub.lead),
+                    )
+                };
+                let repeats = repetition.max.is_none_or(|max| max >= 2);
+                Shape {
+                    min_count,
+                    has: true,
+                    bare,
+                    lead,
+                    trail,
+                    gap: if repeats {
+                        max(sub.gap, cross)
+                    } else {
+                        sub.gap
+                    },
+                }
+            }
+            HirKind::Concat(items) => items
+                .iter()
+                .map(|item| Shape::of(item, trigger))
+                .fold(Shape::without_trigger(Some(0)), Shape::then),
+            HirKind::Alternation(alternatives) => alternatives
+                .iter()
+                .map(|alt| Shape::of(alt, trigger))
+                .reduce(Shape::or)
+                .unwrap_or(Shape::without_trigger(Some(0))),
         }
-        HirKind::Alternation(alternatives) => {
-            alternatives.iter().map(|alt| profile(alt, trigger)).fold(
-                Profile {
-                    min_count: usize::MAX,
-                    lead: Some(0),
-                },
-                |acc, p| Profile {
-                    min_count: acc.min_count.min(p.min_count),
-                    lead: acc.lead.zip(p.lead).map(|(a, b)| a.max(b)),
-                },
-            )
+    }
+
+    /// `self` followed by `next`.
+    fn then(self, next: Shape) -> Shape {
+        let (self_bare, next_bare) = (self.min_count == 0, next.min_count == 0);
+        Shape {
+            min_count: self.min_count.saturating_add(next.min_count),
+            has: self.has || next.has,
+            bare: add(self.bare, next.bare),
+            // The first trigger byte is in `self`, or in `next` after a bare `self`.
+            lead: either(
+                self.has,
+                self.lead,
+                self_bare && next.has,
+                add(self.bare, next.lead),
+            ),
+            trail: either(
+                next.has,
+                next.trail,
+                next_bare && self.has,
+                add(self.trail, next.bare),
+            ),
+            gap: max(
+                max(self.gap, next.gap),
+                either(
+                    self.has && next.has,
+                    add(self.trail, next.lead),
+                    false,
+                    None,
+                ),
+            ),
+        }
+    }
+
+    /// `self` or `other`.
+    fn or(self, other: Shape) -> Shape {
+        let (self_bare, other_bare) = (self.min_count == 0, other.min_count == 0);
+        Shape {
+            min_count: self.min_count.min(other.min_count),
+            has: self.has || other.has,
+            bare: either(self_bare, self.bare, other_bare, other.bare),
+            lead: either(self.has, self.lead, other.has, other.lead),
+            trail: either(self.has, self.trail, other.has, other.trail),
+            gap: max(self.gap, other.gap),
         }
     }
 }
@@ -127,6 +252,26 @@ fn class_within(class: &Class, trigger: &TriggerBytes) -> bool {
             let lead = |c: char| c.encode_utf8(&mut [0; 4]).as_bytes()[0];
             (lead(r.start())..=lead(r.end())).all(|b| trigger.contains(b))
         }),
+    }
+}
+
+/// Whether some character the class matches may hold a trigger byte: an
+/// ASCII one that is a trigger, or any wider one when a trigger byte is not
+/// ASCII.
+fn class_meets(class: &Class, trigger: &TriggerBytes) -> bool {
+    let wide_trigger = (0x80..=0xFF).any(|b| trigger.contains(b));
+    let ascii = |start: u32, end: u32| {
+        (start..=end.min(0x7F)).any(|b| trigger.contains(b as u8)) || (end > 0x7F && wide_trigger)
+    };
+    match class {
+        Class::Bytes(bytes) => bytes
+            .ranges()
+            .iter()
+            .any(|r| (r.start()..=r.end()).any(|b| trigger.contains(b))),
+        Class::Unicode(unicode) => unicode
+            .ranges()
+            .iter()
+            .any(|r| ascii(r.start() as u32, r.end() as u32)),
     }
 }
 
@@ -158,7 +303,9 @@ mod tests {
             digits(r"[A-Z]{2}[0-9]{2}"),
             Profile {
                 min_count: 2,
-                lead: Some(2)
+                lead: Some(2),
+                trail: Some(0),
+                gap: Some(0),
             }
         );
         assert_eq!(digits(r"\+[0-9]{1,3}").lead, Some(1));
@@ -169,6 +316,136 @@ mod tests {
             Some(4),
             "optional items before the first digit all count"
         );
+    }
+
+    #[test]
+    fn trails_and_gaps() {
+        let ssn = digits(r"\b[0-9]{3}-[0-9]{2}-[0-9]{4}\b");
+        assert_eq!((ssn.lead, ssn.trail, ssn.gap), (Some(0), Some(0), Some(1)));
+        let phone = digits(
+            r"(?:\+|\b00)[1-9][0-9]{0,2}(?:[ .\-]?(?:\(0\)[ .\-]?)?\(?[0-9]{1,5}\)?){1,6}\b",
+        );
+        // `) (0) (` holds the widest gap between two digits: `) (`.
+        assert_eq!(
+            (phone.lead, phone.trail, phone.gap),
+            (Some(1), Some(1), Some(3))
+        );
+        let card = digits(r"\b[0-9](?:[ \-]?[0-9]){11,18}\b");
+        assert_eq!((card.trail, card.gap), (Some(0), Some(1)));
+        // Letters may fill the whole tail of an IBAN or a base58 address.
+        assert_eq!(digits(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}").trail, Some(30));
+        assert_eq!(digits(r"[13][1-9A-Za-z]{25,34}").gap, Some(33));
+        // `0xabcd0`: optional parts without a digit sit between two.
+        assert_eq!(digits(r"[0-9](?:x|[0-9])?(?:ab)?(?:cd)?[0-9]").gap, Some(5));
+        assert_eq!(digits(r"[0-9](?:[a-z]*[0-9])?").gap, None);
+        assert_eq!(digits(r"(?:[0-9]x?){2,3}").gap, Some(1));
+        assert_eq!(digits(r"(?:[0-9]|y){3}").gap, Some(1));
+    }
+
+    /// Every match of these patterns, from every start in a random text
+    /// built of number-like pieces, stays within the bounds the analysis
+    /// gives: windows built from them cannot cut a match.
+    #[test]
+    fn bounds_hold_for_real_matches() {
+        use regex_automata::{meta::Regex, Anchored, Input};
+
+        let rules = include_str!("../rules/builtin.toml");
+        let mut patterns: Vec<&str> = rules
+            .split("[[recognizer]]")
+            .filter(|r| r.contains("trigger = \"digits\""))
+            .flat_map(|r| r.split('\'').skip(1).step_by(2))
+            .filter(|p| p.starts_with("(?-u)"))
+            .collect();
+        assert!(patterns.len() >= 15, "{patterns:?}");
+        patterns.extend([r"[0-9](?:x|[0-9])?(?:ab)?(?:cd)?[0-9]", r"(?:[0-9]|y){3}"]);
+        let pieces = [
+            "0",
+            "1",
+            "3",
+            "7",
+            "42",
+            "555",
+            "1234",
+            "00",
+            "+",
+            "+1",
+            "(0)",
+            "(",
+            ")",
+            " ",
+            " ",
+            "-",
+            ".",
+            "/",
+            "GB",
+            "DE",
+            "AB",
+            "WEST",
+            "x",
+            "y",
+            "ab",
+            "cd",
+            "Km",
+            "9f",
+            "(555) ",
+            "555-",
+            "555 ",
+            "712 ",
+            "12 ",
+            "10.",
+            "10.0.",
+            "C",
+            "GB82 WEST",
+            " 1234",
+            "0555",
+            "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let text: String = (0..30_000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                pieces[(state % pieces.len() as u64) as usize]
+            })
+            .chain(
+                // One plain example per pattern, so that each finds something.
+                [
+                    " +44 (0) 20 7946 0958 (555) 555-1234 712 345 678 10.0.0.7 0201234567",
+                    " GB82 WEST 1234 5698 7654 32 GB82WEST12345698765432 4111 1111 1111 1111",
+                    " 078-05-1120 078 05 1120 912-70-1234 943 476 5919 9434765919 5551234567",
+                    " 123456789 AB 12 34 56 C 020 7946 0958 1x2 y1y 07946095812",
+                ],
+            )
+            .collect();
+        let bytes = text.as_bytes();
+        for pattern in patterns {
+            let bound = digits(pattern);
+            let within = |value: usize, limit: Option<usize>| limit.is_none_or(|l| value <= l);
+            let regex = Regex::new(pattern).unwrap();
+            let mut matches = 0;
+            for start in 0..text.len() {
+                let input = Input::new(&text).range(start..).anchored(Anchored::Yes);
+                let Some(m) = regex.search(&input) else {
+                    continue;
+                };
+                matches += 1;
+                let at: Vec<usize> = (m.start()..m.end())
+                    .filter(|&i| bytes[i].is_ascii_digit())
+                    .collect();
+                let found = &text[m.range()];
+                assert!(at.len() >= bound.min_count, "{pattern} on {found:?}");
+                assert!(
+                    within(at[0] - m.start(), bound.lead),
+                    "{pattern} on {found:?}"
+                );
+                let trail = m.end() - 1 - at[at.len() - 1];
+                assert!(within(trail, bound.trail), "{pattern} on {found:?}");
+                let gap = at.windows(2).map(|w| w[1] - w[0] - 1).max().unwrap_or(0);
+                assert!(within(gap, bound.gap), "{pattern} on {found:?}");
+            }
+            assert!(matches > 0, "{pattern} found nothing in the test text");
+        }
     }
 
     #[test]
