@@ -129,9 +129,21 @@ fn prefix_literals(hir: &Hir) -> Option<Prefixes> {
     );
     let lowered = minimal(exact.iter().map(|l| l.to_ascii_lowercase()).collect());
     // The exact list is complete (it spells out every case variant), but
-    // `(?i)password` has 256 of them: then one folded literal is better.
+    // `(?i)password` has 256 of them: then one folded literal is better. It
+    // is cut to four bytes, all that the SIMD search compares: longer ones
+    // only multiply the variants to spell out (`https://` has 32), and the
+    // anchored search checks the rest.
     let folded = exact.len() > 64 || exact.len() > 4 * lowered.len();
-    let literals = if folded { lowered } else { exact };
+    let literals = if folded {
+        minimal(
+            lowered
+                .iter()
+                .map(|l| l[..l.len().min(4)].to_vec())
+                .collect(),
+        )
+    } else {
+        exact
+    };
     let usable =
         !literals.is_empty() && literals.len() <= 64 && literals.iter().all(|l| l.len() >= 2);
     usable.then_some(Prefixes { literals, folded })
@@ -160,7 +172,7 @@ mod tests {
         assert_eq!(
             info.prefixes,
             Some(Prefixes {
-                literals: vec![b"api_key".to_vec(), b"apikey".to_vec(), b"pass".to_vec()],
+                literals: vec![b"api_".to_vec(), b"apik".to_vec(), b"pass".to_vec()],
                 folded: true
             })
         );
