@@ -138,7 +138,9 @@ pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding))
             }
             end += soft;
         }
-        token(&bytes[start..end], start, &mut each);
+        // The next marker is known: a token before it holds no escapes.
+        let escaped = marker.is_some_and(|m| m < end);
+        token(&bytes[start..end], start, escaped, &mut each);
         at = end;
         if marker.is_some_and(|m| m < at) {
             marker = MARKERS.find(bytes, at);
@@ -153,7 +155,12 @@ fn is_base64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 
-fn token(token: &[u8], offset: usize, each: &mut impl FnMut(Range<usize>, Encoding)) {
+fn token(
+    token: &[u8],
+    offset: usize,
+    escaped: bool,
+    each: &mut impl FnMut(Range<usize>, Encoding),
+) {
     let escapes = |marker: u8, upper_only: bool| {
         token
             .windows(3)
@@ -174,20 +181,22 @@ fn token(token: &[u8], offset: usize, each: &mut impl FnMut(Range<usize>, Encodi
             b'"' | b'\'' | b'(' | b')' | b'[' | b']' | b'{' | b'}' | b'<' | b'>' | b',' | b';'
         )
     };
-    let lead = token.iter().take_while(|b| edge(b)).count();
-    let trail = token[lead..].iter().rev().take_while(|b| edge(b)).count();
-    let whole = offset + lead..offset + token.len() - trail;
-    if escapes(b'%', false) >= 1 {
-        return each(whole, Encoding::Percent);
-    }
-    if token
-        .windows(6)
-        .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(u8::is_ascii_hexdigit))
-    {
-        return each(whole, Encoding::UnicodeEscape);
-    }
-    if escapes(b'=', true) >= 2 {
-        return each(whole, Encoding::QuotedPrintable);
+    if escaped {
+        let lead = token.iter().take_while(|b| edge(b)).count();
+        let trail = token[lead..].iter().rev().take_while(|b| edge(b)).count();
+        let whole = offset + lead..offset + token.len() - trail;
+        if escapes(b'%', false) >= 1 {
+            return each(whole, Encoding::Percent);
+        }
+        if token
+            .windows(6)
+            .any(|w| w[0] == b'\\' && w[1] == b'u' && w[2..].iter().all(u8::is_ascii_hexdigit))
+        {
+            return each(whole, Encoding::UnicodeEscape);
+        }
+        if escapes(b'=', true) >= 2 {
+            return each(whole, Encoding::QuotedPrintable);
+        }
     }
     let mut at = 0;
     while at < token.len() {
@@ -230,6 +239,9 @@ const BASE64_URL: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SA
 pub(crate) fn decode(segment: &str, encoding: Encoding, out: &mut Vec<u8>) -> bool {
     out.clear();
     let bytes = segment.as_bytes();
+    if !plausible_start(bytes, encoding) {
+        return false;
+    }
     let decoded = match encoding {
         Encoding::Base64 => BASE64.decode_vec(bytes, out).is_ok(),
         Encoding::Base64Url => BASE64_URL.decode_vec(bytes, out).is_ok(),
@@ -247,6 +259,37 @@ pub(crate) fn decode(segment: &str, encoding: Encoding, out: &mut Vec<u8>) -> bo
             text.chars()
                 .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
         })
+}
+
+/// Whether the first bytes a base64 or hex run decodes to could start text
+/// worth scanning. Hashes, UUIDs and keys look like both encodings and fill
+/// ordinary text; most decode to bytes that fail the UTF-8 test at once, and
+/// this finds that out from 16 characters rather than the whole run.
+fn plausible_start(bytes: &[u8], encoding: Encoding) -> bool {
+    let mut start = [0u8; 12];
+    let Some(head) = bytes.get(..16) else {
+        return true;
+    };
+    let len = match encoding {
+        Encoding::Base64 => BASE64.decode_slice(head, &mut start).ok(),
+        Encoding::Base64Url => BASE64_URL.decode_slice(head, &mut start).ok(),
+        Encoding::Hex => hex::decode_to_slice(head, &mut start[..8]).ok().map(|()| 8),
+        _ => return true,
+    };
+    let Some(len) = len else {
+        // Let the full decode report what is wrong.
+        return true;
+    };
+    let text = match std::str::from_utf8(&start[..len]) {
+        Ok(text) => text,
+        // A character cut at the end of the prefix is fine.
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&start[..e.valid_up_to()]).expect("valid up to here")
+        }
+        Err(_) => return false,
+    };
+    text.chars()
+        .all(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
 }
 
 fn hex_value(b: u8) -> Option<u8> {
@@ -386,6 +429,37 @@ mod tests {
         );
         // Long words are valid base64 but decode to bytes that are not text.
         assert_eq!(decoded("internationalization", Encoding::Base64), None);
+    }
+
+    /// The early look at a run's first characters never turns away text
+    /// that the whole decode accepts, even with a character cut where the
+    /// look ends, and it turns away what decodes to binary.
+    #[test]
+    fn text_passes_the_early_look_and_binary_does_not() {
+        use base64::Engine;
+
+        for text in [
+            "card 4111 1111 1111 1111",
+            "aé日本語テキストのカード番号",
+            "日本語日本語",
+            "ab🙂cdef🙂gh",
+        ] {
+            let base64 = BASE64.encode(text);
+            let url = BASE64_URL.encode(text);
+            let hex = hex::encode(text);
+            assert_eq!(decoded(&base64, Encoding::Base64).as_deref(), Some(text));
+            assert_eq!(decoded(&url, Encoding::Base64Url).as_deref(), Some(text));
+            assert_eq!(decoded(&hex, Encoding::Hex).as_deref(), Some(text));
+        }
+        let binary: Vec<u8> = (0..48u32).map(|i| (i * 97 + 200) as u8).collect();
+        assert!(!plausible_start(
+            BASE64.encode(&binary).as_bytes(),
+            Encoding::Base64
+        ));
+        assert!(!plausible_start(
+            hex::encode(&binary).as_bytes(),
+            Encoding::Hex
+        ));
     }
 
     #[test]
