@@ -132,22 +132,48 @@ fn scan_per_entity(c: &mut Criterion) {
     group.finish();
 }
 
-/// The trigger prefilter's byte search, SIMD against scalar.
+/// The trigger prefilter's byte search, SIMD against scalar: every digit of
+/// number-dense prose, through the iterator the scan uses and through one
+/// `find` call per digit; and the aligned-block search that finds base64 and
+/// hex runs for decode-then-scan.
 fn byteset(c: &mut Criterion) {
     let doc = corpus::prose(42, 1 << 20);
+    let hay = doc.text.as_bytes();
     let mut group = c.benchmark_group("byteset_find_all_digits");
-    group.throughput(Throughput::Bytes(doc.text.len() as u64));
+    group.throughput(Throughput::Bytes(hay.len() as u64));
+    let expected = doc.text.bytes().filter(u8::is_ascii_digit).count();
     for (name, kernel) in [("auto", Kernel::Auto), ("scalar", Kernel::Scalar)] {
         let set = ByteSet::new(b"0123456789").kernel(kernel);
-        let expected = doc.text.bytes().filter(u8::is_ascii_digit).count();
-        group.bench_function(name, |b| {
+        group.bench_function(format!("find_iter_{name}"), |b| {
+            b.iter(|| assert_eq!(set.find_iter(black_box(hay)).count(), expected))
+        });
+        group.bench_function(format!("find_{name}"), |b| {
             b.iter(|| {
                 let (mut at, mut n) = (0, 0);
-                while let Some(i) = set.find(black_box(doc.text.as_bytes()), at) {
+                while let Some(i) = set.find(black_box(hay), at) {
                     n += 1;
                     at = i + 1;
                 }
                 assert_eq!(n, expected);
+            })
+        });
+    }
+    group.finish();
+    let mut group = c.benchmark_group("byteset_full_blocks");
+    group.throughput(Throughput::Bytes(hay.len() as u64));
+    let alphabet: Vec<u8> = (0..=127u8)
+        .filter(|b| b.is_ascii_alphanumeric() || b"+/-_".contains(b))
+        .collect();
+    for (name, kernel) in [("auto", Kernel::Auto), ("scalar", Kernel::Scalar)] {
+        let set = ByteSet::new(&alphabet).kernel(kernel);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let (mut at, mut n) = (0, 0usize);
+                while let Some(block) = set.find_full_block(black_box(hay), at) {
+                    n += 1;
+                    at = block + 8;
+                }
+                assert!(n > 0);
             })
         });
     }

@@ -1,15 +1,19 @@
 //! Hot-path byte kernels for palisade.
 //!
-//! Two loops dominate a scan: finding the next byte that could start a
-//! candidate (a digit, an `@`, ...) and converting byte offsets to Unicode
-//! code point offsets for the findings that survive. Both live here so that
-//! the engine stays free of `unsafe` and every kernel has a scalar twin that
-//! tests compare against.
+//! Three loops dominate a scan outside the regex engines: finding the bytes
+//! that could be part of a candidate (digits, an `@`, ...), finding long runs
+//! of base64 or hex for decode-then-scan, and converting byte offsets to
+//! Unicode code point offsets for the findings that survive. They live here
+//! so that the engine stays free of `unsafe`, and every kernel has a scalar
+//! twin that tests compare against.
 //!
 //! # Overview
 //!
-//! * [`ByteSet`] finds the next byte of a set, 32 bytes at a time with AVX2
-//!   where the CPU has it, else with a 256-entry table.
+//! * [`ByteSet`] classifies 32 bytes at a time with AVX2 where the CPU has
+//!   it (else a 256-entry table): [`ByteSet::find`] returns the next member,
+//!   [`ByteSet::find_iter`] every member, read off one bit mask per 32 bytes,
+//!   and [`ByteSet::find_full_block`] the next aligned 8-byte block of
+//!   members.
 //! * [`count_chars`] counts code points in UTF-8, the conversion from byte
 //!   offsets to the code point offsets Presidio clients expect.
 //!
@@ -21,6 +25,7 @@
 //! let digits = ByteSet::new(b"0123456789");
 //! let text = "call me at 555-0100, café ☕";
 //! assert_eq!(digits.find(text.as_bytes(), 0), Some(11));
+//! assert_eq!(digits.find_iter(text.as_bytes()).count(), 7);
 //! assert_eq!(count_chars("café ☕".as_bytes()), 6);
 //! ```
 #![deny(missing_docs)]
