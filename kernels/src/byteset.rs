@@ -158,40 +158,49 @@ impl ByteSet {
         None
     }
 
+    /// Classifies the 32-byte chunks from `at` until `hit` accepts one's
+    /// member mask (bit `i` for byte `i`), returning what it made of it; at
+    /// the end, `Err` with where the tail shorter than a chunk starts.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn find_avx2(&self, haystack: &[u8], at: usize) -> Option<usize> {
+    unsafe fn chunks_avx2<R>(
+        &self,
+        haystack: &[u8],
+        at: usize,
+        mut hit: impl FnMut(usize, u32) -> Option<R>,
+    ) -> Result<R, usize> {
         let classifier = Avx2Classifier::new(&self.low_nibbles);
         let mut i = at;
         while i + 32 <= haystack.len() {
-            // SAFETY: `i + 32 <= haystack.len()`; the shorter tail goes to
-            // the scalar loop.
-            let members = classifier.members(haystack.as_ptr().add(i));
-            if members != 0 {
-                return Some(i + members.trailing_zeros() as usize);
+            // SAFETY: `i + 32 <= haystack.len()`.
+            if let Some(found) = hit(i, classifier.members(haystack.as_ptr().add(i))) {
+                return Ok(found);
             }
             i += 32;
         }
-        self.find_scalar(haystack, i)
+        Err(i)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn find_avx2(&self, haystack: &[u8], at: usize) -> Option<usize> {
+        let found = self.chunks_avx2(haystack, at, |i, members| {
+            (members != 0).then(|| i + members.trailing_zeros() as usize)
+        });
+        found.map_or_else(|tail| self.find_scalar(haystack, tail), Some)
     }
 
     /// The first 32-byte chunk from `at` holding a member, with its member
     /// mask; at the end, where the last whole chunk ended and an empty mask
-    /// (the shorter tail is left to the scalar path).
+    /// (the shorter tail is left to the scalar path). Needs a whole chunk
+    /// at `at`.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn next_members_avx2(&self, haystack: &[u8], at: usize) -> (usize, u32) {
-        let classifier = Avx2Classifier::new(&self.low_nibbles);
-        let mut i = at;
-        while i + 32 <= haystack.len() {
-            // SAFETY: as in `find_avx2`.
-            let members = classifier.members(haystack.as_ptr().add(i));
-            if members != 0 {
-                return (i, members);
-            }
-            i += 32;
-        }
-        (i - 32, 0)
+        self.chunks_avx2(haystack, at, |i, members| {
+            (members != 0).then_some((i, members))
+        })
+        .unwrap_or_else(|tail| (tail - 32, 0))
     }
 
     /// `block` is a multiple of 8, so each byte of a 32-bit member mask
@@ -199,17 +208,12 @@ impl ByteSet {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     unsafe fn find_full_block_avx2(&self, haystack: &[u8], block: usize) -> Option<usize> {
-        let classifier = Avx2Classifier::new(&self.low_nibbles);
-        let mut i = block;
-        while i + 32 <= haystack.len() {
-            // SAFETY: as in `find_avx2`.
-            let members = classifier.members(haystack.as_ptr().add(i));
-            if let Some(k) = (0..4).find(|k| (members >> (8 * k)) & 0xFF == 0xFF) {
-                return Some(i + 8 * k);
-            }
-            i += 32;
-        }
-        self.find_full_block_scalar(haystack, i)
+        let found = self.chunks_avx2(haystack, block, |i, members| {
+            (0..4)
+                .find(|k| (members >> (8 * k)) & 0xFF == 0xFF)
+                .map(|k| i + 8 * k)
+        });
+        found.map_or_else(|tail| self.find_full_block_scalar(haystack, tail), Some)
     }
 }
 
