@@ -171,7 +171,7 @@ fn char_flags(c: char) -> Chars {
 }
 
 /// Reads the non-ASCII characters of `text` (ASCII cannot change, and is
-/// skipped a word at a time), until both answers are known.
+/// skipped 32 or 8 bytes at a time), until both answers are known.
 pub(crate) fn classify(text: &str) -> Chars {
     let mut chars = Chars::default();
     if text.is_ascii() {
