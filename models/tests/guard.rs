@@ -55,31 +55,39 @@ fn obvious_injections_score_high_and_benign_prompts_low() {
     }
 }
 
-/// Padding and the other rows of a batch do not change a score: the mask
-/// keeps padding out of attention and pooling, and the float encoder has no
-/// per-batch quantization. Only float summation order may differ.
+/// Padding and the other rows of a batch do not change a score, in both
+/// graphs. The float graph (CUDA's) is batched with padding: the mask keeps
+/// padding out of attention and pooling, and only float summation order may
+/// differ. The int8 CPU graph scales activations per call, so its config
+/// runs one window per call (`[cpu] max_batch = 1`).
 #[test]
 fn batch_scores_equal_single_scores() {
-    let mut classifier = common::classifier(64);
     let texts: Vec<&str> = INJECTIONS
         .iter()
         .chain(BENIGN)
         .chain(TOXIC)
         .copied()
         .collect();
-    let batched = classifier.classify(&texts).unwrap();
-    for (text, together) in texts.iter().zip(&batched) {
-        let alone = &classifier.classify(&[text]).unwrap()[0];
-        for ((name, a), (_, b)) in alone.iter().zip(together.iter()) {
-            assert!(
-                (a - b).abs() < 1e-4,
-                "{name}: alone {a:.4}, in a batch {b:.4} for {text:?}"
-            );
-            assert_eq!(
-                a > 0.5,
-                b > 0.5,
-                "{name} decision changed in a batch for {text:?}"
-            );
+    let mut float_config = common::config();
+    float_config.cpu = Default::default();
+    let mut options = LoadOptions::new(common::runtime());
+    options.max_batch = 64;
+    for config in [common::config(), float_config] {
+        let mut classifier = Classifier::load(config, &options).unwrap();
+        let batched = classifier.classify(&texts).unwrap();
+        for (text, together) in texts.iter().zip(&batched) {
+            let alone = &classifier.classify(&[text]).unwrap()[0];
+            for ((name, a), (_, b)) in alone.iter().zip(together.iter()) {
+                assert!(
+                    (a - b).abs() < 1e-4,
+                    "{name}: alone {a:.4}, in a batch {b:.4} for {text:?}"
+                );
+                assert_eq!(
+                    a > 0.5,
+                    b > 0.5,
+                    "{name} decision changed in a batch for {text:?}"
+                );
+            }
         }
     }
 }
@@ -189,22 +197,27 @@ fn missing_and_corrupt_model_files_are_clear_errors() {
     let mut options = LoadOptions::new(common::runtime());
     options.device = Device::Cpu;
 
-    let mut config = common::config();
-    config.model = dir.path().join("absent.onnx");
-    let err = Classifier::load(config, &options).err().unwrap();
-    assert!(matches!(err, Error::Model { .. }), "{err}");
-    assert!(
-        err.to_string().contains("absent.onnx: file not found"),
-        "{err}"
-    );
-
-    let corrupt = dir.path().join("corrupt.onnx");
-    std::fs::write(&corrupt, b"this is not a protobuf").unwrap();
-    let mut config = common::config();
-    config.model = corrupt;
-    let err = Classifier::load(config, &options).err().unwrap();
-    assert!(matches!(err, Error::Model { .. }), "{err}");
-    assert!(err.to_string().contains("corrupt.onnx"), "{err}");
+    // The CPU reads the `[cpu]` model when the config names one, else `model`.
+    for cpu_model in [false, true] {
+        let absent = dir.path().join("absent.onnx");
+        let corrupt = dir.path().join("corrupt.onnx");
+        std::fs::write(&corrupt, b"this is not a protobuf").unwrap();
+        for (path, reason) in [
+            (absent, "absent.onnx: file not found"),
+            (corrupt, "corrupt.onnx"),
+        ] {
+            let mut config = common::config();
+            if cpu_model {
+                config.cpu.model = Some(path);
+            } else {
+                config.cpu.model = None;
+                config.model = path;
+            }
+            let err = Classifier::load(config, &options).err().unwrap();
+            assert!(matches!(err, Error::Model { .. }), "{err}");
+            assert!(err.to_string().contains(reason), "{err}");
+        }
+    }
 
     let mut config = common::config();
     config.outputs[0].tensor = "logits".into();
@@ -232,7 +245,12 @@ fn cuda_scores_match_cpu_scores() {
             return;
         }
     };
-    let mut cpu = common::classifier(32);
+    // The same float graph on the CPU: the `[cpu]` model is another graph.
+    let mut float_config = common::config();
+    float_config.cpu.model = None;
+    let mut cpu_options = LoadOptions::new(common::runtime());
+    cpu_options.device = Device::Cpu;
+    let mut cpu = Classifier::load(float_config, &cpu_options).unwrap();
     let texts: Vec<&str> = INJECTIONS.iter().chain(BENIGN).copied().collect();
     for ((text, g), c) in texts
         .iter()

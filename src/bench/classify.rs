@@ -18,7 +18,11 @@ use crate::cli::BenchClassifyArgs;
 struct Report {
     host: Host,
     model: String,
+    /// The ONNX file that the provider runs.
+    model_file: String,
     provider: String,
+    /// Most windows per inference call (the model config can lower --max-batch).
+    windows_per_call: usize,
     grid: Vec<Cell>,
     #[serde(skip_serializing_if = "Option::is_none")]
     batcher: Option<BatcherResult>,
@@ -63,7 +67,14 @@ pub fn run(args: BenchClassifyArgs) -> Result<()> {
     if args.lengths.iter().any(|&n| n < 3) {
         bail!("--lengths values must be at least 3 (two special tokens and one word)");
     }
-    let max_batch = args.batches.iter().copied().max().unwrap_or(1);
+    // Large enough for every grid point and for the batcher under --rate.
+    let max_batch = args
+        .batches
+        .iter()
+        .copied()
+        .chain([args.classifier.max_batch])
+        .max()
+        .unwrap_or(1);
     let mut classifier = args
         .classifier
         .classifier(max_batch)
@@ -87,6 +98,12 @@ pub fn run(args: BenchClassifyArgs) -> Result<()> {
     progress.finish_and_clear();
     let model = classifier.config().name.clone();
     let provider = classifier.provider().to_string();
+    let model_file = classifier
+        .config()
+        .model_for(classifier.provider())
+        .display()
+        .to_string();
+    let windows_per_call = classifier.max_batch();
     let batcher = match args.rate {
         Some(rate) if rate > 0.0 => Some(open_loop(classifier, &args, rate)?),
         Some(_) => bail!("--rate must be above 0"),
@@ -95,7 +112,9 @@ pub fn run(args: BenchClassifyArgs) -> Result<()> {
     let report = Report {
         host: host(),
         model,
+        model_file,
         provider,
+        windows_per_call,
         grid,
         batcher,
     };
@@ -223,7 +242,11 @@ fn print_table(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
         "host:     {} ({} cores, {}/{})",
         host.cpu, host.cores, host.os, host.arch
     )?;
-    writeln!(out, "model:    {} on {}", report.model, report.provider)?;
+    writeln!(
+        out,
+        "model:    {} on {} ({}, at most {} windows per call)",
+        report.model, report.provider, report.model_file, report.windows_per_call
+    )?;
     writeln!(out)?;
     writeln!(
         out,
