@@ -12,7 +12,7 @@ Steps, each skipped when its output is already there:
    output `sentence_embedding`;
 4. the CPU encoder: the same, dynamically quantized by ONNX Runtime's own
    quantizer (int8 weights per output channel, int8 activations with one
-   scale per inference call). About 1.5-2x as fast on the CPU. Because an
+   scale per inference call). 1.2-1.7x as fast per window on the CPU. Because an
    activation scale spans a whole call, guard.toml runs it one window per
    call (`[cpu] max_batch = 1`), so a score never depends on a batch;
 5. guard.onnx (float, for CUDA) and guard-cpu.onnx (int8): each encoder

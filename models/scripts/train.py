@@ -109,10 +109,6 @@ def main():
     }
     (MODELS / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)
-    print("\nthe same heads on the float encoder (CUDA's guard.onnx):")
-    for head, sets in report["evaluation_float_encoder"].items():
-        for name, m in sets.items():
-            print(f"| {head} | {name} | {m['rows']} | {m['precision']} | {m['recall']} | {m['f1']} | {m['auc']} |")
 
 
 def datasets(embed):
@@ -390,13 +386,17 @@ def scores(layers, x, y):
     }
 
 
-def print_table(report):
+def print_rows(evaluation):
     print("| head | test set | rows | precision | recall | F1 | AUC |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    for head, sets in report["evaluation"].items():
+    for head, sets in evaluation.items():
         for name, s in sets.items():
             if "f1" in s:
                 print(f"| {head} | {name} | {s['rows']} | {s['precision']} | {s['recall']} | {s['f1']} | {s['auc']} |")
+
+
+def print_table(report):
+    print_rows(report["evaluation"])
     fp = report["evaluation"]["injection"]["pii-documents-test"]
     print(f"\ninjection false positives on {fp['rows']} benign documents with PII: {fp['false_positive_rate']:.2%}")
     fp = report["evaluation"]["injection"]["short-benign-test"]
@@ -405,6 +405,8 @@ def print_table(report):
     print(f"injection false positives on {fp['rows']} {DETAIL_LENGTH}-token prose fragments: {fp['false_positive_rate']:.2%}")
     fp = report["evaluation"]["toxicity"]["benign-prompts"]
     print(f"toxicity false positives on {fp['rows']} benign prompts: {fp['false_positive_rate']:.2%}")
+    print("\nthe same heads on the float encoder (CUDA's guard.onnx):")
+    print_rows(report["evaluation_float_encoder"])
 
 
 if __name__ == "__main__":

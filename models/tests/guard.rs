@@ -247,7 +247,7 @@ fn cuda_scores_match_cpu_scores() {
     };
     // The same float graph on the CPU: the `[cpu]` model is another graph.
     let mut float_config = common::config();
-    float_config.cpu.model = None;
+    float_config.cpu = Default::default();
     let mut cpu_options = LoadOptions::new(common::runtime());
     cpu_options.device = Device::Cpu;
     let mut cpu = Classifier::load(float_config, &cpu_options).unwrap();
