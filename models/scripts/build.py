@@ -66,7 +66,7 @@ def build_encoder():
     exported = onnx.load(source)
     fold_weight_casts(exported.graph)
     model = fused_encoder(exported)
-    add_mean_pooling(model.graph)
+    add_pooling(model.graph)
     tmp = ENCODER.with_suffix(".part")
     onnx.save(model, tmp)
     tmp.replace(ENCODER)
@@ -198,11 +198,12 @@ def fused_encoder(exported):
     return helper.make_model(fused, opset_imports=opsets, ir_version=exported.ir_version)
 
 
-def add_mean_pooling(graph):
+def add_pooling(graph):
     """Adds `sentence_embedding` [batch, 768]: the mean and the maximum of the
     token states under the mask. The maximum keeps a short attack visible in
-    a window of benign text, where the mean dilutes it (S-Labs F1 0.929 ->
-    0.940, attacks hidden in prose 0.44 -> 0.54)."""
+    a window of benign text, where the mean dilutes it (with train.py's
+    attack tails: S-Labs F1 0.929 -> 0.940, attacks hidden in prose 0.44 ->
+    0.54)."""
     hidden = graph.output[0].name
     graph.initializer.extend([
         numpy_helper.from_array(np.array([-1], dtype=np.int64), "pool_last_axis"),

