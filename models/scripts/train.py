@@ -10,16 +10,23 @@ Data (train splits only; test splits are never seen here):
   offensive language (class 0 or 1), split 80/10/10 stratified with a fixed
   seed; the 10% test split is only scored. The benign prompts of the
   injection train splits are added as non-toxic examples.
+- benign text beyond the injection sets' plain questions, as injection
+  negatives: Davidson's tweets (same splits), 32-token prose fragments,
+  docstrings of the pinned numpy and scikit-learn wheels (split by module),
+  and benign prompts joined with sentences of testdata/corpus that hold an
+  identifier (both from the same split).
 
 Writes models/heads.npz (the head weights build.py composes into guard.onnx)
 and models/metrics.json, and prints the evaluation table of the model card.
 """
 
+import ast
 import csv
 import hashlib
 import io
 import json
 import pathlib
+import re
 import sys
 import zipfile
 
@@ -40,13 +47,24 @@ SEED = 13
 # More in training lowers plain S-Labs F1 (1,500: 0.929; 400: 0.934).
 CONTEXT_ROWS = {"train": 400, "validation": 400, "test": 400}
 CORPUS = ROOT / "testdata" / "corpus" / "labeled.jsonl"
+# All benign; never trained on, scored for the model card.
+SAMPLES = ROOT / "testdata" / "samples" / "prompts.jsonl"
 # Benign short inputs (the first 1-4 words of benign prompts), per source and split.
 SHORT_BENIGN = {"train": 500, "validation": 150, "test": 250}
 # Attacks after a few prose tokens, in DETAIL_LENGTH-token windows, per source and split.
-TAILS = {"train": 250, "validation": 100, "test": 250}
+# With the prose fragments as negatives, 250 in training found 82% of the test tails; 1,000: 88%.
+TAILS = {"train": 1000, "validation": 100, "test": 250}
 # Benign prose fragments of DETAIL_LENGTH tokens (guard.toml detail_window_length).
 FRAGMENTS = {"train": 3000, "validation": 500, "test": 1000}
 DETAIL_LENGTH = 32
+# Docstring paragraphs of the pinned numpy and scikit-learn wheels, per split.
+# 3,000 in training lowered S-Labs F1 to 0.92 (1,000: 0.936).
+DOCS = {"train": 1000, "validation": 250, "test": 1000}
+DOC_PACKAGES = ["numpy", "sklearn"]
+# Benign prompts joined with a sentence that holds an identifier (a key, an
+# IBAN, a JWT...), per split: without them, 7% of such held-out prompts scored
+# as attacks; with them, 2%.
+IDENTIFIER_PROMPTS = {"train": 1000, "validation": 250, "test": 500}
 # MLPs per head, averaged (see fit).
 ENSEMBLE = 5
 
@@ -62,10 +80,12 @@ def main():
 
     heads, chosen = {}, {}
     injection_train = ["slabs-train", "neuralchemy-train", "slabs-train-short", "neuralchemy-train-short",
-                       "corpus-train", "slabs-train-tails", "neuralchemy-train-tails"]
+                       "corpus-train", "slabs-train-tails", "neuralchemy-train-tails",
+                       "prose-train-fragments", "tweets-train", "docs-train", "identifiers-train"]
     injection_val = ["slabs-validation", "neuralchemy-validation", "slabs-validation-short",
                      "neuralchemy-validation-short", "corpus-validation", "slabs-validation-tails",
-                     "neuralchemy-validation-tails"]
+                     "neuralchemy-validation-tails", "prose-validation-fragments", "tweets-validation",
+                     "docs-validation", "identifiers-validation"]
     heads["injection"], chosen["injection"] = fit(x, y, injection_train, injection_val)
     # Davidson is all tweets, 83% of them toxic: alone, it teaches that
     # anything unlike a tweet is toxic. The benign prompts of the injection
@@ -97,9 +117,13 @@ def main():
     flagged = predict(heads["injection"], short) >= 0.5
     report["evaluation"]["injection"]["short-benign-test"] = {
         "rows": int(len(flagged)), "false_positive_rate": round(float(flagged.mean()), 4)}
-    flagged = predict(heads["injection"], x["prose-test-fragments"]) >= 0.5
-    report["evaluation"]["injection"]["prose-test-fragments"] = {
-        "rows": int(len(flagged)), "false_positive_rate": round(float(flagged.mean()), 4)}
+    for name in ["prose-test-fragments", "tweets-test", "docs-test", "identifiers-test"]:
+        flagged = predict(heads["injection"], x[name]) >= 0.5
+        report["evaluation"]["injection"][name] = {
+            "rows": int(len(flagged)), "false_positive_rate": round(float(flagged.mean()), 4)}
+    samples = [json.loads(line)["text"] for line in open(SAMPLES, encoding="utf-8")]
+    report["sample_prompts"] = {head: [round(float(p), 3) for p in predict(layers, embed(samples, "samples"))]
+                                for head, layers in heads.items()}
     tails = np.concatenate([x["slabs-test-tails"], x["neuralchemy-test-tails"]])
     found = predict(heads["injection"], tails) >= 0.5
     report["evaluation"]["injection"]["attack-tails-test"] = {
@@ -159,12 +183,37 @@ def datasets(embed, data):
     # on them alone, the head calls any text with an IBAN, a wallet address
     # or a hash an attack. Benign documents carrying such identifiers (the
     # generated PII corpus, split like the prose) are negatives too.
-    docs = [json.loads(line)["text"] for line in open(CORPUS, encoding="utf-8")]
+    docs = [json.loads(line) for line in open(CORPUS, encoding="utf-8")]
     cut = [0, len(docs) * 8 // 10, len(docs) * 9 // 10, len(docs)]
     for i, split in enumerate(["train", "validation", "test"]):
-        texts = docs[cut[i]:cut[i + 1]]
+        texts = [doc["text"] for doc in docs[cut[i]:cut[i + 1]]]
         x[f"corpus-{split}"] = embed(texts, f"corpus-{split}")
         y[f"corpus-{split}"] = np.zeros(len(texts), dtype=int)
+        # Gateway prompts carry the values palisade redacts: benign prompts
+        # of the split joined with a corpus sentence that holds one.
+        questions = [t for source in ["slabs", "neuralchemy"]
+                     for t, label in zip(*data[f"{source}-{split}"]) if label == 0]
+        sentences = value_sentences(docs[cut[i]:cut[i + 1]])
+        texts = []
+        for _ in range(IDENTIFIER_PROMPTS[split]):
+            question, sentence = questions[rng.integers(len(questions))], sentences[rng.integers(len(sentences))]
+            texts.append(f"{question} {sentence}" if rng.random() < 0.5 else f"{sentence} {question}")
+        x[f"identifiers-{split}"] = embed(texts, f"identifiers-{split}")
+        y[f"identifiers-{split}"] = np.zeros(len(texts), dtype=int)
+
+    # Trained on plain questions as its only benign prompts, the head called
+    # 80% of Davidson's tweets and 58% of library docstrings attacks: tweets
+    # (none is an attack, toxic or not) and technical prose with code are
+    # negatives too, each split as its source is.
+    for split in ["train", "validation", "test"]:
+        x[f"tweets-{split}"] = x[f"davidson-{split}"]
+        y[f"tweets-{split}"] = np.zeros(len(x[f"tweets-{split}"]), dtype=int)
+    paragraphs = docstrings()
+    for split, count in DOCS.items():
+        pool = paragraphs[split]
+        texts = [pool[i] for i in sorted(rng.choice(len(pool), count, replace=False))]
+        x[f"docs-{split}"] = embed(texts, f"docs-{split}")
+        y[f"docs-{split}"] = np.zeros(count, dtype=int)
 
     # A long document that ends in an attack has a last short window of a
     # few prose tokens and then the attack's start: such windows are
@@ -221,6 +270,40 @@ class Embedder:
         np.save(path, out)
         print(f"embedded {name}: {len(rows)} rows", file=sys.stderr)
         return out
+
+
+def value_sentences(docs):
+    """The sentences of labeled corpus documents that hold a planted value."""
+    out = []
+    for doc in docs:
+        text = doc["text"]
+        for label in doc["labels"]:
+            start = text.rfind(". ", 0, label["start"])
+            end = text.find(". ", label["end"])
+            out.append(text[0 if start < 0 else start + 2:len(text) if end < 0 else end + 1])
+    return out
+
+
+def docstrings():
+    """Docstring paragraphs (40-600 characters) of DOC_PACKAGES, from the
+    wheels pinned in requirements*.txt, per split: a module file's split
+    comes from the hash of its path (80/10/10), so that no module's text is
+    in two splits. Test modules are left out."""
+    site = pathlib.Path(np.__file__).parent.parent
+    out = {"train": [], "validation": [], "test": []}
+    for package in DOC_PACKAGES:
+        for path in sorted((site / package).rglob("*.py")):
+            if "tests" in path.parts:
+                continue
+            bucket = int(hashlib.sha256(str(path.relative_to(site)).encode()).hexdigest(), 16) % 10
+            split = "test" if bucket == 0 else "validation" if bucket == 1 else "train"
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    for paragraph in re.split(r"\n\s*\n", ast.get_docstring(node) or ""):
+                        paragraph = " ".join(paragraph.split())
+                        if len(paragraph) >= 40:
+                            out[split].append(paragraph[:600])
+    return out
 
 
 def prose_pools(tokenizer, data):
@@ -430,17 +513,22 @@ def print_rows(evaluation):
 
 def print_table(report):
     print_rows(report["evaluation"])
-    fp = report["evaluation"]["injection"]["pii-documents-test"]
-    print(f"\ninjection false positives on {fp['rows']} benign documents with PII: {fp['false_positive_rate']:.2%}")
-    fp = report["evaluation"]["injection"]["short-benign-test"]
-    print(f"injection false positives on {fp['rows']} benign inputs of 1-4 words: {fp['false_positive_rate']:.2%}")
-    fp = report["evaluation"]["injection"]["prose-test-fragments"]
-    print(f"injection false positives on {fp['rows']} {DETAIL_LENGTH}-token prose fragments: {fp['false_positive_rate']:.2%}")
+    print()
+    for name, what in [("pii-documents-test", "benign documents with PII"),
+                       ("short-benign-test", "benign inputs of 1-4 words"),
+                       ("prose-test-fragments", f"{DETAIL_LENGTH}-token prose fragments"),
+                       ("tweets-test", "tweets (Davidson test split)"),
+                       ("docs-test", "docstring paragraphs"),
+                       ("identifiers-test", "benign prompts with an identifier")]:
+        fp = report["evaluation"]["injection"][name]
+        print(f"injection false positives on {fp['rows']} {what}: {fp['false_positive_rate']:.2%}")
     found = report["evaluation"]["injection"]["attack-tails-test"]
     print(f"injection found in {found['rows']} {DETAIL_LENGTH}-token windows of prose, then an attack: "
           f"{found['detection_rate']:.2%}")
     fp = report["evaluation"]["toxicity"]["benign-prompts"]
     print(f"toxicity false positives on {fp['rows']} benign prompts: {fp['false_positive_rate']:.2%}")
+    for head, p in report["sample_prompts"].items():
+        print(f"{head} on the {len(p)} benign sample prompts: {sum(s >= 0.5 for s in p)} at 0.5 or above, max {max(p)}")
     print("\nthe same heads on the float encoder (CUDA's guard.onnx):")
     print_rows(report["evaluation_float_encoder"])
 

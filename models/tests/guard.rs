@@ -55,6 +55,34 @@ fn obvious_injections_score_high_and_benign_prompts_low() {
     }
 }
 
+/// The sample prompts in `testdata/samples/` are benign, and most are unlike
+/// the injection sets' plain questions: identifiers, a curl line with a
+/// JWT, German, wallet addresses, UUIDs. None may reach the threshold.
+#[test]
+fn identifier_heavy_and_non_english_sample_prompts_score_low() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/samples/prompts.jsonl"
+    );
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let texts: Vec<&str> = records
+        .iter()
+        .map(|r| r["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts.len(), 12);
+    let mut classifier = common::classifier(32);
+    for (text, scores) in texts.iter().zip(classifier.classify(&texts).unwrap()) {
+        let p = scores.get("injection").unwrap();
+        assert!(p < 0.5, "injection {p:.3} for the benign sample {text:?}");
+        let p = scores.get("toxicity").unwrap();
+        assert!(p < 0.5, "toxicity {p:.3} for the benign sample {text:?}");
+    }
+}
+
 /// Padding and the other rows of a batch do not change a score, in both
 /// graphs. The float graph (CUDA's) is batched with padding: the mask keeps
 /// padding out of attention and pooling, and only float summation order may
