@@ -62,8 +62,8 @@ DETAIL_LENGTH = 32
 DOCS = {"train": 1000, "validation": 250, "test": 1000}
 DOC_PACKAGES = ["numpy", "sklearn"]
 # Benign prompts joined with a sentence that holds an identifier (a key, an
-# IBAN, a JWT...), per split: without them, 7% of such held-out prompts scored
-# as attacks; with them, 2%.
+# IBAN, a JWT...), per split: with the other negatives only, 7.4% of such
+# held-out prompts scored as attacks; with these too, 2-4%.
 IDENTIFIER_PROMPTS = {"train": 1000, "validation": 250, "test": 500}
 # MLPs per head, averaged (see fit).
 ENSEMBLE = 5
