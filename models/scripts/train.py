@@ -292,6 +292,9 @@ def docstrings():
     site = pathlib.Path(np.__file__).parent.parent
     out = {"train": [], "validation": [], "test": []}
     for package in DOC_PACKAGES:
+        if not (site / package / "__init__.py").is_file():
+            sys.exit(f"train.py: {package} is not installed in {site}: run models/setup.sh --train "
+                     "(it installs requirements-train.txt)")
         for path in sorted((site / package).rglob("*.py")):
             if "tests" in path.parts:
                 continue
