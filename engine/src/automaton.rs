@@ -129,21 +129,23 @@ fn prefix_literals(hir: &Hir) -> Option<Prefixes> {
     );
     let lowered = minimal(exact.iter().map(|l| l.to_ascii_lowercase()).collect());
     // The exact list is complete (it spells out every case variant), but
-    // `(?i)password` has 256 of them: then one folded literal is better. It
-    // is cut to four bytes, all that the SIMD search compares: longer ones
-    // only multiply the variants to spell out (`https://` has 32), and the
-    // anchored search checks the rest.
+    // `(?i)password` has 256 of them: then one folded literal is better.
+    // Literals are cut to four bytes, all that the SIMD search compares:
+    // longer ones only multiply the variants to spell out (`https://` has
+    // 32) and the literals, and the anchored search checks the rest.
     let folded = exact.len() > 64 || exact.len() > 4 * lowered.len();
-    let literals = if folded {
+    // Exact literals are cut to four bytes as well: `-----BEGIN RSA P` and
+    // its seven siblings become one `----`, which keeps the whole built-in
+    // set within the 32 literals of slim Teddy (twice as fast as fat).
+    let cut = |literals: &[Vec<u8>]| {
         minimal(
-            lowered
+            literals
                 .iter()
                 .map(|l| l[..l.len().min(4)].to_vec())
                 .collect(),
         )
-    } else {
-        exact
     };
+    let literals = cut(if folded { &lowered } else { &exact });
     let usable =
         !literals.is_empty() && literals.len() <= 64 && literals.iter().all(|l| l.len() >= 2);
     usable.then_some(Prefixes { literals, folded })

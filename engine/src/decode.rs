@@ -98,9 +98,8 @@ const MIN_RUN: usize = 16;
 /// quoted-printable escapes, and runs of at least 16 base64 or hex characters.
 pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding)) {
     // Only tokens holding an escape marker or a long base64-alphabet run are
-    // looked at, and both are found without reading every byte one by one:
-    // markers with a SIMD byte search, runs through the aligned 8-byte
-    // blocks of alphabet bytes that every run of 16 holds.
+    // looked at, and both are found without reading every byte one by one,
+    // with SIMD searches: prose words, shorter than a run, cost nothing.
     static MARKERS: LazyLock<ByteSet> = LazyLock::new(|| ByteSet::new(b"%\\="));
     static ALPHABET: LazyLock<ByteSet> = LazyLock::new(|| {
         let alphabet: Vec<u8> = (0..=127u8).filter(|&b| is_base64(b)).collect();
@@ -109,7 +108,7 @@ pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding))
     let bytes = text.as_bytes();
     let mut at = 0;
     let mut marker = MARKERS.find(bytes, 0);
-    let mut run = ALPHABET.find_full_block(bytes, 0);
+    let mut run = ALPHABET.find_run::<MIN_RUN>(bytes, 0);
     while let Some(hit) = match (marker, run) {
         (Some(m), Some(r)) => Some(m.min(r)),
         (m, r) => m.or(r),
@@ -146,7 +145,7 @@ pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding))
             marker = MARKERS.find(bytes, at);
         }
         if run.is_some_and(|r| r < at) {
-            run = ALPHABET.find_full_block(bytes, at);
+            run = ALPHABET.find_run::<MIN_RUN>(bytes, at);
         }
     }
 }

@@ -6,7 +6,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
 use palisade_kernels::{ByteSet, Kernel};
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
-use regex_automata::{Anchored, Input, PatternSet};
+use regex_automata::{Anchored, Input, PatternID, PatternSet};
 
 use crate::automaton::{compile_pattern, compile_set};
 use crate::decode::{self, DecodeChain, Encoding, MAX_DEPTH};
@@ -198,6 +198,12 @@ struct TriggerGroup {
     min_triggers: usize,
     /// Searched only in texts holding invisible characters (`trigger = "invisible"`).
     hidden_only: bool,
+    /// The literals every match of the group starts with, when each pattern
+    /// has some: a window holding none of them is skipped without running
+    /// the DFA (an `x` with no `0x` before it, a `:` far from any `token`).
+    /// A match starts at or before the window's last trigger byte, so only
+    /// literals starting there are looked for.
+    starts: Option<AhoCorasick>,
     set: Regex,
     patterns: Vec<u32>,
 }
@@ -210,6 +216,8 @@ struct GroupSpec {
     trail: usize,
     gap: usize,
     min_triggers: usize,
+    /// Every pattern's prefix literals, and whether they match in any case.
+    starts: Option<(Vec<Vec<u8>>, bool)>,
     patterns: Vec<u32>,
 }
 
@@ -220,6 +228,14 @@ impl GroupSpec {
         self.trail = self.trail.max(other.trail);
         self.gap = self.gap.max(other.gap);
         self.min_triggers = self.min_triggers.min(other.min_triggers);
+        self.starts = self
+            .starts
+            .take()
+            .zip(other.starts)
+            .map(|((mut a, fa), (b, fb))| {
+                a.extend(b);
+                (a, fa || fb)
+            });
         self.patterns.extend(other.patterns);
     }
 }
@@ -397,6 +413,10 @@ impl Scanner {
                             trail: profile.trail.map_or(max_len, |t| t.min(max_len)),
                             gap: profile.gap.map_or(max_len, |g| g.min(max_len)),
                             min_triggers: profile.min_count,
+                            starts: info
+                                .prefixes
+                                .as_ref()
+                                .map(|p| (p.literals.clone(), p.folded)),
                             patterns: vec![id],
                         };
                         match groups
@@ -507,6 +527,19 @@ impl Scanner {
                     merge: group.gap.max(group.lead + group.trail) + 1,
                     min_triggers: group.min_triggers,
                     hidden_only: group.hidden_only,
+                    starts: group
+                        .starts
+                        .map(|(literals, folded)| {
+                            AhoCorasickBuilder::new()
+                                .ascii_case_insensitive(folded)
+                                .build(literals)
+                        })
+                        .transpose()
+                        .map_err(|e| {
+                            set_error(&group.patterns)(ErrorKind::Invalid(format!(
+                                "window literals: {e}"
+                            )))
+                        })?,
                     set: compile_set(&sources(&group.patterns))
                         .map_err(set_error(&group.patterns))?,
                     patterns: group.patterns,
@@ -1015,6 +1048,13 @@ impl Run<'_, '_, '_> {
             let start = floor_char_boundary(self.text, first.saturating_sub(group.lead));
             let end = ceil_char_boundary(self.text, last + group.trail + 1);
             let input = Input::new(self.text).span(start..end);
+            if group.starts.as_ref().is_some_and(|starts| {
+                let reach = (last + starts.max_pattern_len()).min(end);
+                let window = aho_corasick::Input::new(bytes).span(start..reach);
+                starts.find(window).is_none()
+            }) {
+                continue;
+            }
             self.matching_patterns(&group.set, &group.patterns, set_cache, &input, scratch);
         }
     }
@@ -1034,15 +1074,21 @@ impl Run<'_, '_, '_> {
             which,
         } = scratch;
         which.clear();
-        // Most trigger windows hold no match at all: an earliest-match test
-        // stops at the first match and runs the faster non-overlapping
-        // search, so only spans with a match pay for the overlapping one
-        // (for the whole-text set, the test costs the bytes up to its first
-        // match).
-        if !set.is_match_with(set_cache, input) {
-            return;
+        if ids.len() == 1 {
+            // With one pattern, the set would only say what its own search
+            // finds out as fast.
+            which.insert(PatternID::ZERO);
+        } else {
+            // Most trigger windows hold no match at all: an earliest-match
+            // test stops at the first match and runs the faster
+            // non-overlapping search, so only spans with a match pay for the
+            // overlapping one (for the whole-text set, the test costs the
+            // bytes up to its first match).
+            if !set.is_match_with(set_cache, input) {
+                return;
+            }
+            set.which_overlapping_matches_with(set_cache, input, which);
         }
-        set.which_overlapping_matches_with(set_cache, input, which);
         for set_id in which.iter() {
             let id = ids[set_id.as_usize()];
             let pattern = &self.scanner.patterns[id as usize];

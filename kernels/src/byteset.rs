@@ -124,36 +124,41 @@ impl ByteSet {
         cfg!(target_arch = "x86_64") && self.kernel == Kernel::Auto && self.ascii_only && has_avx2()
     }
 
-    /// Returns the start of the first 8-aligned block of eight bytes at or
-    /// after `from` whose bytes are all members. Every run of 15 or more
-    /// members holds such a block, so long runs (base64, hex) are found
-    /// without reading the text byte by byte.
+    /// Returns the start of the first run of at least `LEN` members that
+    /// starts at or after `from`, where `LEN` is 1 to 32. Long runs (base64,
+    /// hex) are found from the member masks of 32 bytes at a time, with the
+    /// runs read off by shifting and masking, without a byte-by-byte loop;
+    /// words of ordinary prose, shorter than `len`, are skipped as fast.
     ///
     /// ```
     /// use palisade_kernels::ByteSet;
     ///
     /// let hex = ByteSet::new(b"0123456789abcdef");
     /// let hay = b"id: 0x1f, hash 9f86d081884c7d659a2feaa0c55ad015";
-    /// assert_eq!(hex.find_full_block(hay, 0), Some(16));
-    /// assert_eq!(hex.find_full_block(hay, 41), None);
+    /// assert_eq!(hex.find_run::<16>(hay, 0), Some(15));
+    /// assert_eq!(hex.find_run::<16>(hay, 16), Some(16));
+    /// assert_eq!(hex.find_run::<16>(hay, 33), None);
     /// ```
+    ///
+    /// A `LEN` of 0 or over 32 does not compile.
     #[inline]
-    pub fn find_full_block(&self, haystack: &[u8], from: usize) -> Option<usize> {
-        let block = from.next_multiple_of(8);
+    pub fn find_run<const LEN: usize>(&self, haystack: &[u8], from: usize) -> Option<usize> {
+        const { assert!(LEN >= 1 && LEN <= 32, "a run length is 1 to 32") };
         #[cfg(target_arch = "x86_64")]
         if self.uses_avx2() {
             // SAFETY: AVX2 support was just checked.
-            return unsafe { self.find_full_block_avx2(haystack, block) };
+            return unsafe { self.find_run_avx2::<LEN>(haystack, from) };
         }
-        self.find_full_block_scalar(haystack, block)
+        self.find_run_scalar(haystack, from, LEN)
     }
 
-    fn find_full_block_scalar(&self, haystack: &[u8], mut block: usize) -> Option<usize> {
-        while block + 8 <= haystack.len() {
-            if haystack[block..block + 8].iter().all(|&b| self.contains(b)) {
-                return Some(block);
+    fn find_run_scalar(&self, haystack: &[u8], from: usize, len: usize) -> Option<usize> {
+        let mut run = 0;
+        for (i, &b) in haystack.iter().enumerate().skip(from) {
+            run = if self.contains(b) { run + 1 } else { 0 };
+            if run == len {
+                return Some(i + 1 - len);
             }
-            block += 8;
         }
         None
     }
@@ -203,17 +208,35 @@ impl ByteSet {
         .unwrap_or_else(|tail| (tail - 32, 0))
     }
 
-    /// `block` is a multiple of 8, so each byte of a 32-bit member mask
-    /// stands for one aligned block.
+    /// Each step sees the member bits of the previous chunk and this one, so
+    /// a run that starts in the previous chunk is judged whole: bit `k` of
+    /// `runs` is set when the `len` bits from `k` are all set.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn find_full_block_avx2(&self, haystack: &[u8], block: usize) -> Option<usize> {
-        let found = self.chunks_avx2(haystack, block, |i, members| {
-            (0..4)
-                .find(|k| (members >> (8 * k)) & 0xFF == 0xFF)
-                .map(|k| i + 8 * k)
+    unsafe fn find_run_avx2<const LEN: usize>(
+        &self,
+        haystack: &[u8],
+        from: usize,
+    ) -> Option<usize> {
+        let mut previous = 0u64;
+        let found = self.chunks_avx2(haystack, from, |i, members| {
+            let both = previous | u64::from(members) << 32;
+            previous = u64::from(members);
+            let (mut runs, mut have) = (both, 1);
+            while have < LEN {
+                let step = have.min(LEN - have);
+                runs &= runs >> step;
+                have += step;
+            }
+            let starts = runs & 0xFFFF_FFFF;
+            (starts != 0).then(|| i - 32 + starts.trailing_zeros() as usize)
         });
-        found.map_or_else(|tail| self.find_full_block_scalar(haystack, tail), Some)
+        // The last whole chunk's runs were not judged: the scalar path
+        // finishes from there.
+        found.map_or_else(
+            |tail| self.find_run_scalar(haystack, tail.saturating_sub(32).max(from), LEN),
+            Some,
+        )
     }
 }
 
@@ -357,9 +380,10 @@ mod tests {
     }
 
     #[test]
-    fn full_blocks_agree_between_paths() {
+    fn runs_agree_between_paths() {
+        // Runs of every length from 0 to about 40, at every alignment.
         let hay: Vec<u8> = (0..4096u32)
-            .map(|i| match (i.wrapping_mul(2654435761) >> 20) % 7 {
+            .map(|i| match (i.wrapping_mul(2654435761) >> 20) % 23 {
                 0 => b' ',
                 _ => b"a1Z/"[(i % 4) as usize],
             })
@@ -367,16 +391,31 @@ mod tests {
         let set_bytes = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/";
         let auto = ByteSet::new(set_bytes);
         let scalar = ByteSet::new(set_bytes).kernel(Kernel::Scalar);
-        let mut found = 0;
-        for from in 0..hay.len() {
-            let expected = (from.next_multiple_of(8)..hay.len().saturating_sub(7))
-                .step_by(8)
-                .find(|&b| hay[b..b + 8].iter().all(|c| set_bytes.contains(c)));
-            assert_eq!(auto.find_full_block(&hay, from), expected, "from {from}");
-            assert_eq!(scalar.find_full_block(&hay, from), expected, "from {from}");
-            found += usize::from(expected == Some(from));
+        fn check<const LEN: usize>(hay: &[u8], set_bytes: &[u8], auto: &ByteSet, scalar: &ByteSet) {
+            let mut found = 0;
+            for from in 0..hay.len() {
+                let expected = (from..(hay.len() + 1).saturating_sub(LEN))
+                    .find(|&s| hay[s..s + LEN].iter().all(|c| set_bytes.contains(c)));
+                assert_eq!(
+                    auto.find_run::<LEN>(hay, from),
+                    expected,
+                    "len {LEN} from {from}"
+                );
+                assert_eq!(
+                    scalar.find_run::<LEN>(hay, from),
+                    expected,
+                    "len {LEN} from {from}"
+                );
+                found += usize::from(expected == Some(from));
+            }
+            assert!(found > 10, "the text holds runs of {LEN}");
         }
-        assert!(found > 10, "the text holds full blocks");
+        check::<1>(&hay, set_bytes, &auto, &scalar);
+        check::<2>(&hay, set_bytes, &auto, &scalar);
+        check::<7>(&hay, set_bytes, &auto, &scalar);
+        check::<16>(&hay, set_bytes, &auto, &scalar);
+        check::<31>(&hay, set_bytes, &auto, &scalar);
+        check::<32>(&hay, set_bytes, &auto, &scalar);
     }
 
     #[test]

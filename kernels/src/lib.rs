@@ -12,8 +12,7 @@
 //! * [`ByteSet`] classifies 32 bytes at a time with AVX2 where the CPU has
 //!   it (else a 256-entry table): [`ByteSet::find`] returns the next member,
 //!   [`ByteSet::find_iter`] every member, read off one bit mask per 32 bytes,
-//!   and [`ByteSet::find_full_block`] the next aligned 8-byte block of
-//!   members.
+//!   and [`ByteSet::find_run`] the next run of members of a given length.
 //! * [`count_chars`] counts code points in UTF-8, the conversion from byte
 //!   offsets to the code point offsets Presidio clients expect.
 //!
