@@ -134,8 +134,8 @@ fn scan_per_entity(c: &mut Criterion) {
 
 /// The trigger prefilter's byte search, SIMD against scalar: every digit of
 /// number-dense prose, through the iterator the scan uses and through one
-/// `find` call per digit; and the run search that finds base64 and hex runs
-/// for decode-then-scan.
+/// `find` call per digit; sets of one or two bytes (`memchr`); and the run
+/// search that finds base64 and hex runs for decode-then-scan.
 fn byteset(c: &mut Criterion) {
     let doc = corpus::prose(42, 1 << 20);
     let hay = doc.text.as_bytes();
@@ -157,6 +157,19 @@ fn byteset(c: &mut Criterion) {
                 assert_eq!(n, expected);
             })
         });
+    }
+    group.finish();
+    // Sets of one or two bytes take `memchr`.
+    let mut group = c.benchmark_group("byteset_find_all_few");
+    group.throughput(Throughput::Bytes(hay.len() as u64));
+    for (name, bytes) in [("x", &b"x"[..]), ("equals_colon", b"=:")] {
+        let expected = hay.iter().filter(|b| bytes.contains(b)).count();
+        for (path, kernel) in [("auto", Kernel::Auto), ("scalar", Kernel::Scalar)] {
+            let set = ByteSet::new(bytes).kernel(kernel);
+            group.bench_function(format!("{name}_{path}"), |b| {
+                b.iter(|| assert_eq!(set.find_iter(black_box(hay)).count(), expected))
+            });
+        }
     }
     group.finish();
     let mut group = c.benchmark_group("byteset_runs");
