@@ -180,7 +180,7 @@ impl ByteSet {
     /// starts at or after `from`, where `LEN` is 1 to 32. Long runs (base64,
     /// hex) are found from the member masks of 32 bytes at a time, with the
     /// runs read off by shifting and masking, without a byte-by-byte loop;
-    /// words of ordinary prose, shorter than `len`, are skipped as fast.
+    /// words of ordinary prose, shorter than `LEN`, are skipped as fast.
     ///
     /// ```
     /// use palisade_kernels::ByteSet;
