@@ -11,7 +11,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::Hir;
 
 use crate::error::ErrorKind;
-use crate::trigger::{profile, Profile, TriggerBytes};
+use crate::trigger::{held_bytes, profile, ByteTable, Profile};
 
 /// NFA size limit for one pattern, in bytes.
 pub(crate) const PATTERN_SIZE_LIMIT: usize = 4 << 20;
@@ -45,6 +45,8 @@ pub(crate) struct PatternInfo {
     pub prefixes: Option<Prefixes>,
     /// How matches relate to the recognizer's trigger bytes, when it has some.
     pub trigger: Option<Profile>,
+    /// Every byte a match may hold.
+    pub held: ByteTable,
 }
 
 fn syntax_config() -> syntax::Config {
@@ -62,7 +64,7 @@ fn map_build_error(err: meta::BuildError) -> ErrorKind {
 /// Compiles one pattern for leftmost-first search.
 pub(crate) fn compile_pattern(
     pattern: &str,
-    trigger: Option<&TriggerBytes>,
+    trigger: Option<&ByteTable>,
 ) -> Result<PatternInfo, ErrorKind> {
     let regex = Regex::builder()
         .syntax(syntax_config())
@@ -82,6 +84,7 @@ pub(crate) fn compile_pattern(
         max_len: hir.properties().maximum_len(),
         prefixes: prefix_literals(&hir),
         trigger: trigger.map(|t| profile(&hir, t)),
+        held: held_bytes(&hir),
         regex,
     })
 }

@@ -17,7 +17,7 @@ use crate::literals::{LiteralSet, LiteralSetBuilder};
 use crate::matcher::{MatchTarget, Matcher};
 use crate::normalize::{self, Normalized};
 use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
-use crate::trigger::TriggerBytes;
+use crate::trigger::ByteTable;
 use crate::validate::{shannon_entropy, Validator};
 
 /// Longest match of a literal-anchored pattern: the search from each literal
@@ -196,6 +196,11 @@ struct TriggerGroup {
     merge: usize,
     /// Regions with fewer trigger bytes than this cannot hold a match.
     min_triggers: usize,
+    /// The bytes matches may hold, when a space is not one of them: then a
+    /// match lies in the run of such bytes around its triggers, and the
+    /// window shrinks to that run (an email address's 665-byte reach to its
+    /// word). With a space, the run would be most of the text.
+    held: Option<ByteTable>,
     /// Searched only in texts holding invisible characters (`trigger = "invisible"`).
     hidden_only: bool,
     /// The literals every match of the group starts with, when each pattern
@@ -216,6 +221,7 @@ struct GroupSpec {
     trail: usize,
     gap: usize,
     min_triggers: usize,
+    held: ByteTable,
     /// Every pattern's prefix literals, and whether they match in any case.
     starts: Option<(Vec<Vec<u8>>, bool)>,
     patterns: Vec<u32>,
@@ -228,6 +234,7 @@ impl GroupSpec {
         self.trail = self.trail.max(other.trail);
         self.gap = self.gap.max(other.gap);
         self.min_triggers = self.min_triggers.min(other.min_triggers);
+        self.held = self.held.union(&other.held);
         self.starts = self
             .starts
             .take()
@@ -385,7 +392,7 @@ impl Scanner {
                 }
                 Some(bytes) => Some(bytes.as_bytes().to_vec()),
             };
-            let trigger_bytes = trigger.as_deref().map(TriggerBytes::new);
+            let trigger_bytes = trigger.as_deref().map(ByteTable::new);
             for (index, source) in spec.patterns.iter().enumerate() {
                 let info = compile_pattern(source, trigger_bytes.as_ref()).map_err(fail)?;
                 let id = u32::try_from(patterns.len()).expect("fewer than 2^32 patterns");
@@ -413,6 +420,7 @@ impl Scanner {
                             trail: profile.trail.map_or(max_len, |t| t.min(max_len)),
                             gap: profile.gap.map_or(max_len, |g| g.min(max_len)),
                             min_triggers: profile.min_count,
+                            held: info.held,
                             starts: info
                                 .prefixes
                                 .as_ref()
@@ -526,6 +534,7 @@ impl Scanner {
                     trail: group.trail,
                     merge: group.gap.max(group.lead + group.trail) + 1,
                     min_triggers: group.min_triggers,
+                    held: (!group.held.contains(b' ')).then_some(group.held),
                     hidden_only: group.hidden_only,
                     starts: group
                         .starts
@@ -1045,8 +1054,17 @@ impl Run<'_, '_, '_> {
             if count < group.min_triggers {
                 continue;
             }
-            let start = floor_char_boundary(self.text, first.saturating_sub(group.lead));
-            let end = ceil_char_boundary(self.text, last + group.trail + 1);
+            let (mut start, mut end) = (
+                first.saturating_sub(group.lead),
+                (last + group.trail + 1).min(bytes.len()),
+            );
+            if let Some(held) = &group.held {
+                let inside = |b: &&u8| held.contains(**b);
+                start = first - bytes[start..first].iter().rev().take_while(inside).count();
+                end = last + 1 + bytes[last + 1..end].iter().take_while(inside).count();
+            }
+            let start = floor_char_boundary(self.text, start);
+            let end = ceil_char_boundary(self.text, end);
             let input = Input::new(self.text).span(start..end);
             if group.starts.as_ref().is_some_and(|starts| {
                 let reach = (last + starts.max_pattern_len()).min(end);

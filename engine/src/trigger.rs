@@ -13,22 +13,65 @@
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-/// The bytes a trigger names.
-#[derive(Clone, Copy)]
-pub(crate) struct TriggerBytes([bool; 256]);
+/// A set of byte values: the bytes a trigger names, or those a match may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ByteTable([bool; 256]);
 
-impl TriggerBytes {
-    pub(crate) fn new(bytes: &[u8]) -> TriggerBytes {
+impl ByteTable {
+    pub(crate) fn new(bytes: &[u8]) -> ByteTable {
         let mut set = [false; 256];
         for &b in bytes {
             set[usize::from(b)] = true;
         }
-        TriggerBytes(set)
+        ByteTable(set)
     }
 
-    fn contains(&self, byte: u8) -> bool {
+    pub(crate) fn contains(&self, byte: u8) -> bool {
         self.0[usize::from(byte)]
     }
+
+    pub(crate) fn union(mut self, other: &ByteTable) -> ByteTable {
+        for (mine, theirs) in self.0.iter_mut().zip(other.0) {
+            *mine |= theirs;
+        }
+        self
+    }
+}
+
+/// Every byte some match of `hir` may hold. A character beyond ASCII counts
+/// as all of 0x80-0xFF, the bytes UTF-8 spells such characters with.
+pub(crate) fn held_bytes(hir: &Hir) -> ByteTable {
+    fn mark(hir: &Hir, set: &mut [bool; 256]) {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(literal) => literal.0.iter().for_each(|&b| set[usize::from(b)] = true),
+            HirKind::Class(Class::Bytes(bytes)) => {
+                for r in bytes.ranges() {
+                    set[usize::from(r.start())..=usize::from(r.end())].fill(true);
+                }
+            }
+            HirKind::Class(Class::Unicode(unicode)) => {
+                for r in unicode.ranges() {
+                    let (start, end) = (r.start() as usize, r.end() as usize);
+                    if start <= 0x7F {
+                        set[start..=end.min(0x7F)].fill(true);
+                    }
+                    if end > 0x7F {
+                        set[0x80..].fill(true);
+                    }
+                }
+            }
+            HirKind::Repetition(repetition) if repetition.max == Some(0) => {}
+            HirKind::Repetition(repetition) => mark(&repetition.sub, set),
+            HirKind::Capture(capture) => mark(&capture.sub, set),
+            HirKind::Concat(items) | HirKind::Alternation(items) => {
+                items.iter().for_each(|item| mark(item, set))
+            }
+        }
+    }
+    let mut set = [false; 256];
+    mark(hir, &mut set);
+    ByteTable(set)
 }
 
 /// How a pattern's matches relate to its trigger bytes. Every bound is an
@@ -47,7 +90,7 @@ pub(crate) struct Profile {
 }
 
 /// Analyzes `hir` for `trigger`.
-pub(crate) fn profile(hir: &Hir, trigger: &TriggerBytes) -> Profile {
+pub(crate) fn profile(hir: &Hir, trigger: &ByteTable) -> Profile {
     let shape = Shape::of(hir, trigger);
     Profile {
         min_count: shape.min_count,
@@ -113,7 +156,7 @@ impl Shape {
         }
     }
 
-    fn of(hir: &Hir, trigger: &TriggerBytes) -> Shape {
+    fn of(hir: &Hir, trigger: &ByteTable) -> Shape {
         let len = hir.properties().maximum_len();
         match hir.kind() {
             HirKind::Empty | HirKind::Look(_) => Shape::without_trigger(Some(0)),
@@ -242,7 +285,7 @@ impl Shape {
 /// ASCII character must be one; a wider one counts when its UTF-8 lead byte
 /// is one. Lead bytes grow with the code point, so a range's characters have
 /// lead bytes between those of its ends, and all of those must be triggers.
-fn class_within(class: &Class, trigger: &TriggerBytes) -> bool {
+fn class_within(class: &Class, trigger: &ByteTable) -> bool {
     match class {
         Class::Bytes(bytes) => bytes
             .ranges()
@@ -258,7 +301,7 @@ fn class_within(class: &Class, trigger: &TriggerBytes) -> bool {
 /// Whether some character the class matches may hold a trigger byte: an
 /// ASCII one that is a trigger, or any wider one when a trigger byte is not
 /// ASCII.
-fn class_meets(class: &Class, trigger: &TriggerBytes) -> bool {
+fn class_meets(class: &Class, trigger: &ByteTable) -> bool {
     let wide_trigger = (0x80..=0xFF).any(|b| trigger.contains(b));
     let ascii = |start: u32, end: u32| {
         (start..=end.min(0x7F)).any(|b| trigger.contains(b as u8)) || (end > 0x7F && wide_trigger)
@@ -281,14 +324,14 @@ mod tests {
 
     fn digits(pattern: &str) -> Profile {
         let hir = regex_syntax::parse(pattern).unwrap();
-        profile(&hir, &TriggerBytes::new(b"0123456789"))
+        profile(&hir, &ByteTable::new(b"0123456789"))
     }
 
     #[test]
     fn wide_classes_count_by_their_lead_bytes() {
         let lead = |pattern: &str| {
             let hir = regex_syntax::parse(pattern).unwrap();
-            profile(&hir, &TriggerBytes::new(&[0xE2, 0xF3])).min_count
+            profile(&hir, &ByteTable::new(&[0xE2, 0xF3])).min_count
         };
         assert_eq!(lead(r"[\x{200B}-\x{200D}]+"), 1);
         assert_eq!(lead(r"[\x{E0000}-\x{E007F}]{2}"), 2);
@@ -449,19 +492,32 @@ mod tests {
     }
 
     #[test]
+    fn held_bytes_cover_every_byte_of_every_match() {
+        let held = |pattern: &str| held_bytes(&regex_syntax::parse(pattern).unwrap());
+        let email = held(r"[\p{L}.]{1,64}(?-u:@[a-z]+\.com)\b");
+        for &b in b"az.@AZ\xC3\xA9" {
+            assert!(email.contains(b), "{b:#x}");
+        }
+        for &b in b" ,:1" {
+            assert!(!email.contains(b), "{b:#x}");
+        }
+        let folded = held(r"(?i)ab");
+        assert!(folded.contains(b'A') && folded.contains(b'b'));
+        assert!(
+            !held(r"x(?:y){0}").contains(b'y'),
+            "a repeat of zero holds nothing"
+        );
+        assert_eq!(held(r"\bab"), held(r"ab\b"), "assertions hold no byte");
+    }
+
+    #[test]
     fn non_ascii_classes_never_count_as_trigger_bytes() {
         let hir = regex_syntax::parse("[£Â][0-9]+").unwrap();
         // `£` is C2 A3 in UTF-8 and `Â` is C3 82: with `£` as the trigger,
         // "Â5" holds no trigger byte.
-        assert_eq!(
-            profile(&hir, &TriggerBytes::new("£".as_bytes())).min_count,
-            0
-        );
+        assert_eq!(profile(&hir, &ByteTable::new("£".as_bytes())).min_count, 0);
         let hir = regex_syntax::parse("x[©ª]").unwrap();
-        assert_eq!(
-            profile(&hir, &TriggerBytes::new("éê".as_bytes())).min_count,
-            0
-        );
+        assert_eq!(profile(&hir, &ByteTable::new("éê".as_bytes())).min_count, 0);
     }
 
     #[test]
