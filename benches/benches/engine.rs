@@ -12,7 +12,7 @@ use palisade_engine::{
     InjectionRules, Normalized, Operator, Redactor, ScanOptions, Scanner, ScannerBuilder,
     Validator, BUILTIN_ENTITIES,
 };
-use palisade_kernels::{count_chars, ByteSet, Kernel};
+use palisade_kernels::{count_chars, find_non_ascii, ByteSet, Kernel};
 
 const CORPUS_BYTES: usize = 4 << 20;
 
@@ -200,6 +200,24 @@ fn offsets(c: &mut Criterion) {
     let expected = doc.text.chars().count();
     group.bench_function("prose", |b| {
         b.iter(|| assert_eq!(count_chars(black_box(doc.text.as_bytes())), expected))
+    });
+    group.finish();
+
+    // The normalization check's walk: from one character beyond ASCII to
+    // the next, over prose where a tenth of the sentences hold some.
+    let mut group = c.benchmark_group("find_non_ascii");
+    group.throughput(Throughput::Bytes(doc.text.len() as u64));
+    let bytes = doc.text.as_bytes();
+    let expected = bytes.iter().filter(|&&b| b >= 0xC0).count();
+    group.bench_function("prose", |b| {
+        b.iter(|| {
+            let (mut from, mut starts) = (0, 0);
+            while let Some(at) = find_non_ascii(black_box(bytes), from) {
+                starts += usize::from(bytes[at] >= 0xC0);
+                from = at + 1;
+            }
+            assert_eq!(starts, expected)
+        })
     });
     group.finish();
 }

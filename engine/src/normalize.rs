@@ -7,6 +7,8 @@
 
 use std::sync::LazyLock;
 
+use palisade_kernels::find_non_ascii;
+
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::UnicodeNormalization;
 
@@ -171,33 +173,12 @@ fn char_flags(c: char) -> Chars {
 }
 
 /// Reads the non-ASCII characters of `text` (ASCII cannot change, and is
-/// skipped 32 or 8 bytes at a time), until both answers are known.
+/// skipped by a SIMD search), until both answers are known.
 pub(crate) fn classify(text: &str) -> Chars {
     let mut chars = Chars::default();
-    if text.is_ascii() {
-        return chars;
-    }
     let bmp = &**BMP_FLAGS;
-    let bytes = text.as_bytes();
-    let mut at = 0;
-    while at < bytes.len() {
-        // Skip ASCII 32 bytes at a time (a vector OR), else eight.
-        if let Some(block) = bytes.get(at..at + 32) {
-            if block.iter().fold(0, |acc, &b| acc | b) < 0x80 {
-                at += 32;
-                continue;
-            }
-        }
-        if let Some(word) = bytes.get(at..at + 8) {
-            if u64::from_le_bytes(word.try_into().expect("8 bytes")) & 0x8080_8080_8080_8080 == 0 {
-                at += 8;
-                continue;
-            }
-        }
-        if bytes[at].is_ascii() {
-            at += 1;
-            continue;
-        }
+    let mut from = 0;
+    while let Some(at) = find_non_ascii(text.as_bytes(), from) {
         let c = text[at..].chars().next().expect("at a char boundary");
         let (word, bit) = (c as usize / 64, 1u64 << (c as u32 % 64));
         let found = match bmp.invisible.get(word) {
@@ -212,7 +193,7 @@ pub(crate) fn classify(text: &str) -> Chars {
         if chars.invisible && chars.compatibility {
             break;
         }
-        at += c.len_utf8();
+        from = at + c.len_utf8();
     }
     chars
 }

@@ -1,4 +1,4 @@
-//! Code point counting in UTF-8.
+//! Code point counting in UTF-8, and the search for characters beyond ASCII.
 
 /// Counts the Unicode code points in `bytes`, which must be valid UTF-8 (any
 /// byte slice of a `str` cut at char boundaries).
@@ -18,6 +18,62 @@ pub fn count_chars(bytes: &[u8]) -> usize {
         return unsafe { count_avx2(bytes) };
     }
     count_portable(bytes)
+}
+
+/// Returns the position of the first byte from `from` that is not ASCII
+/// (0x80 or above), which in UTF-8 starts or continues a wider character.
+///
+/// Text that is mostly ASCII with a few accents or symbols is skipped 64
+/// bytes per step with AVX2, where the top bits of the bytes are the answer.
+///
+/// ```
+/// use palisade_kernels::find_non_ascii;
+///
+/// let text = "plain words, then café and ☕".as_bytes();
+/// assert_eq!(find_non_ascii(text, 0), Some(21));
+/// assert_eq!(find_non_ascii(text, 23), Some(28));
+/// assert_eq!(find_non_ascii(b"ascii only", 0), None);
+/// ```
+#[inline]
+pub fn find_non_ascii(bytes: &[u8], from: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    if crate::byteset::has_avx2() {
+        // SAFETY: AVX2 support was just checked.
+        return unsafe { find_non_ascii_avx2(bytes, from) };
+    }
+    find_non_ascii_portable(bytes, from)
+}
+
+fn find_non_ascii_portable(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let high = u64::from_le_bytes(word.try_into().expect("8 bytes")) & 0x8080_8080_8080_8080;
+        if high != 0 {
+            return Some(i + high.trailing_zeros() as usize / 8);
+        }
+        i += 8;
+    }
+    (i..bytes.len()).find(|&i| !bytes[i].is_ascii())
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn find_non_ascii_avx2(bytes: &[u8], from: usize) -> Option<usize> {
+    use std::arch::x86_64::*;
+
+    let mut i = from;
+    while i + 64 <= bytes.len() {
+        // SAFETY: `i + 64 <= bytes.len()`.
+        let low = _mm256_loadu_si256(bytes.as_ptr().add(i).cast());
+        let high = _mm256_loadu_si256(bytes.as_ptr().add(i + 32).cast());
+        if _mm256_movemask_epi8(_mm256_or_si256(low, high)) != 0 {
+            let low = _mm256_movemask_epi8(low) as u32 as u64;
+            let high = _mm256_movemask_epi8(high) as u32 as u64;
+            return Some(i + (low | high << 32).trailing_zeros() as usize);
+        }
+        i += 64;
+    }
+    find_non_ascii_portable(bytes, i)
 }
 
 fn is_char_start(b: u8) -> bool {
@@ -83,6 +139,27 @@ mod tests {
             "\u{feff}\u{200b}x",
         ] {
             assert_eq!(count_chars(s.as_bytes()), s.chars().count(), "{s:?}");
+        }
+    }
+
+    /// Every start against a plain search, on mixed text whose wide
+    /// characters sit at every offset within the 8- and 64-byte steps.
+    #[test]
+    fn find_non_ascii_agrees_with_a_plain_search() {
+        let mut text = String::new();
+        for gap in 0..150 {
+            text.push_str(&"a".repeat(gap));
+            text.push(['é', '日', '🙂'][gap % 3]);
+        }
+        let bytes = text.as_bytes();
+        for from in 0..=bytes.len() {
+            let expected = (from..bytes.len()).find(|&i| bytes[i] >= 0x80);
+            assert_eq!(find_non_ascii(bytes, from), expected, "from {from}");
+            assert_eq!(
+                find_non_ascii_portable(bytes, from),
+                expected,
+                "from {from}"
+            );
         }
     }
 

@@ -14,7 +14,9 @@
 //!   [`ByteSet::find_iter`] every member, read off one bit mask per 32 bytes,
 //!   and [`ByteSet::find_run`] the next run of members of a given length.
 //! * [`count_chars`] counts code points in UTF-8, the conversion from byte
-//!   offsets to the code point offsets Presidio clients expect.
+//!   offsets to the code point offsets Presidio clients expect, and
+//!   [`find_non_ascii`] finds the next character beyond ASCII, the only
+//!   ones normalization can change.
 //!
 //! # Example
 //!
@@ -33,7 +35,7 @@ mod byteset;
 mod chars;
 
 pub use byteset::{ByteSet, FindIter, Kernel};
-pub use chars::count_chars;
+pub use chars::{count_chars, find_non_ascii};
 
 /// The SIMD level the kernels use on this CPU, for benchmark reports.
 ///
