@@ -8,7 +8,6 @@
 use std::sync::LazyLock;
 
 use palisade_kernels::find_non_ascii;
-
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::UnicodeNormalization;
 
