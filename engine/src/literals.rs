@@ -61,9 +61,18 @@ impl<T: Copy> LiteralSetBuilder<T> {
         } else {
             (HashMap::new(), self.folded)
         };
+        // Teddy compares as many leading bytes of every literal as its
+        // shortest one has: one 2-byte literal (`0x`) would let through far
+        // more false candidates for all the others, so short ones are
+        // searched apart (memchr's pair search, when there is one).
+        let (short, exact): (HashMap<_, _>, HashMap<_, _>) = self
+            .exact
+            .into_iter()
+            .partition(|(literal, _)| literal.len() < MIN_TEDDY_LEN);
         Ok(LiteralSet {
             parts: [
-                Part::new(self.exact, false)?,
+                Part::new(exact, false)?,
+                Part::new(short, false)?,
                 Part::new(spelled, false)?,
                 Part::new(folded, true)?,
             ]
@@ -73,6 +82,9 @@ impl<T: Copy> LiteralSetBuilder<T> {
         })
     }
 }
+
+/// Literals shorter than this are kept out of the Teddy automata.
+const MIN_TEDDY_LEN: usize = 3;
 
 /// Teddy, the SIMD literal search, takes at most 64 literals.
 const MAX_SPELLED_VARIANTS: usize = 64;
@@ -234,6 +246,22 @@ mod tests {
             hits(&set, "WwW. HTTPS http hTtPs"),
             vec![(0, 1), (5, 2), (5, 3), (11, 2), (16, 2), (16, 3)]
         );
+    }
+
+    #[test]
+    fn short_literals_get_an_automaton_of_their_own() {
+        let mut builder = LiteralSetBuilder::new();
+        builder.add(b"0x", false, 1);
+        builder.add(b"AKIA", false, 2);
+        builder.add(b"eyJ", false, 3);
+        let set = builder.build().unwrap();
+        let literals: Vec<Vec<&[u8]>> = set
+            .parts
+            .iter()
+            .map(|part| part.literals.iter().map(Vec::as_slice).collect())
+            .collect();
+        assert_eq!(literals, [vec![&b"eyJ"[..], b"AKIA"], vec![b"0x"]]);
+        assert_eq!(hits(&set, "0xAKIA eyJ0x"), vec![(0, 1), (2, 2), (7, 3), (10, 1)]);
     }
 
     #[test]
