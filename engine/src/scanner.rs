@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
-use palisade_kernels::{ByteSet, Kernel};
+use palisade_kernels::{Beside, ByteSet, Kernel};
 use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternID, PatternSet};
@@ -17,7 +17,7 @@ use crate::literals::{LiteralSet, LiteralSetBuilder};
 use crate::matcher::{MatchTarget, Matcher};
 use crate::normalize::{self, Normalized};
 use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
-use crate::trigger::ByteTable;
+use crate::trigger::{ByteTable, Flanks};
 use crate::validate::{shannon_entropy, Validator};
 
 /// Longest match of a literal-anchored pattern: the search from each literal
@@ -196,11 +196,18 @@ struct TriggerGroup {
     merge: usize,
     /// Regions with fewer trigger bytes than this cannot hold a match.
     min_triggers: usize,
-    /// The bytes matches may hold, when a space is not one of them: then a
-    /// match lies in the run of such bytes around its triggers, and the
-    /// window shrinks to that run (an email address's 665-byte reach to its
-    /// word). With a space, the run would be most of the text.
-    held: Option<ByteTable>,
+    /// The bytes matches may hold.
+    held: ByteTable,
+    /// Whether a space is not one of the `held` bytes: then a match lies in
+    /// the run of held bytes around its triggers, and the window shrinks to
+    /// that run (an email address's 665-byte reach to its word). With a
+    /// space, the run would be most of the text.
+    trim_to_held: bool,
+    /// The held bytes that every trigger byte of a match has beside it, on
+    /// the sides where no match can start or end with one (a MAC address's
+    /// `:` between hex digits): a trigger byte without them (the `.` ending
+    /// a sentence) is in no match, and is dropped before it opens a window.
+    beside: Option<Beside>,
     /// Searched only in texts holding invisible characters (`trigger = "invisible"`).
     hidden_only: bool,
     /// The literals every match of the group starts with, when each pattern
@@ -222,6 +229,7 @@ struct GroupSpec {
     gap: usize,
     min_triggers: usize,
     held: ByteTable,
+    flanks: Flanks,
     /// Every pattern's prefix literals, and whether they match in any case.
     starts: Option<(Vec<Vec<u8>>, bool)>,
     patterns: Vec<u32>,
@@ -235,6 +243,7 @@ impl GroupSpec {
         self.gap = self.gap.max(other.gap);
         self.min_triggers = self.min_triggers.min(other.min_triggers);
         self.held = self.held.union(&other.held);
+        self.flanks = self.flanks.and(other.flanks);
         self.starts = self
             .starts
             .take()
@@ -421,6 +430,7 @@ impl Scanner {
                             gap: profile.gap.map_or(max_len, |g| g.min(max_len)),
                             min_triggers: profile.min_count,
                             held: info.held,
+                            flanks: profile.flanks,
                             starts: info
                                 .prefixes
                                 .as_ref()
@@ -534,7 +544,13 @@ impl Scanner {
                     trail: group.trail,
                     merge: group.gap.max(group.lead + group.trail) + 1,
                     min_triggers: group.min_triggers,
-                    held: (!group.held.contains(b' ')).then_some(group.held),
+                    held: group.held,
+                    trim_to_held: !group.held.contains(b' '),
+                    beside: (group.flanks.before || group.flanks.after).then(|| Beside {
+                        set: ByteSet::new(&group.held.bytes()).kernel(kernel),
+                        before: group.flanks.before,
+                        after: group.flanks.after,
+                    }),
                     hidden_only: group.hidden_only,
                     starts: group
                         .starts
@@ -1041,7 +1057,10 @@ impl Run<'_, '_, '_> {
             return;
         }
         let bytes = self.text.as_bytes();
-        let mut triggers = group.trigger.find_iter(bytes);
+        let mut triggers = match &group.beside {
+            Some(beside) => group.trigger.find_iter_beside(bytes, beside),
+            None => group.trigger.find_iter(bytes),
+        };
         let mut next = triggers.next();
         while let Some(first) = next {
             let (mut last, mut count) = (first, 1);
@@ -1058,8 +1077,8 @@ impl Run<'_, '_, '_> {
                 first.saturating_sub(group.lead),
                 (last + group.trail + 1).min(bytes.len()),
             );
-            if let Some(held) = &group.held {
-                let inside = |b: &&u8| held.contains(**b);
+            if group.trim_to_held {
+                let inside = |b: &&u8| group.held.contains(**b);
                 start = first - bytes[start..first].iter().rev().take_while(inside).count();
                 end = last + 1 + bytes[last + 1..end].iter().take_while(inside).count();
             }

@@ -11,6 +11,7 @@
 //! their windows stay separate). A trigger that does not occur in every
 //! match is a rule error, caught at load instead of as missed findings.
 
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// A set of byte values: the bytes a trigger names, or those a match may hold.
@@ -28,6 +29,19 @@ impl ByteTable {
 
     pub(crate) fn contains(&self, byte: u8) -> bool {
         self.0[usize::from(byte)]
+    }
+
+    /// The bytes in the set, in order.
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        (0..=255u8).filter(|&b| self.contains(b)).collect()
+    }
+
+    /// Whether the two sets share a byte.
+    pub(crate) fn meets(&self, other: &ByteTable) -> bool {
+        self.0
+            .iter()
+            .zip(other.0)
+            .any(|(&mine, theirs)| mine && theirs)
     }
 
     pub(crate) fn union(mut self, other: &ByteTable) -> ByteTable {
@@ -74,6 +88,57 @@ pub(crate) fn held_bytes(hir: &Hir) -> ByteTable {
     ByteTable(set)
 }
 
+/// Which side of a trigger byte always holds another byte of the match.
+///
+/// A pattern whose matches never start with a trigger byte has, before each
+/// of its trigger bytes, a byte it holds (a MAC address's `:` sits between
+/// hex digits). A trigger byte without one (the `.` ending a sentence) lies
+/// in no match and can be dropped before windows are built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Flanks {
+    /// No match starts with a trigger byte.
+    pub before: bool,
+    /// No match ends with a trigger byte.
+    pub after: bool,
+}
+
+impl Flanks {
+    /// The flanks of `hir`'s matches around `trigger` bytes. A side counts
+    /// only when the bytes matches may start (or end) with are few enough to
+    /// list and none of them is a trigger byte.
+    pub(crate) fn of(hir: &Hir, trigger: &ByteTable) -> Flanks {
+        let clear = |kind| edge_bytes(hir, kind).is_some_and(|edge| !edge.meets(trigger));
+        Flanks {
+            before: clear(ExtractKind::Prefix),
+            after: clear(ExtractKind::Suffix),
+        }
+    }
+
+    /// What holds for both `self`'s and `other`'s matches.
+    pub(crate) fn and(self, other: Flanks) -> Flanks {
+        Flanks {
+            before: self.before && other.before,
+            after: self.after && other.after,
+        }
+    }
+}
+
+/// The bytes a match of `hir` may start with (`Prefix`) or end with
+/// (`Suffix`), or `None` when the list is too long or a match may be empty.
+fn edge_bytes(hir: &Hir, kind: ExtractKind) -> Option<ByteTable> {
+    let seq = Extractor::new()
+        .kind(kind)
+        .limit_literal_len(1)
+        .limit_class(256)
+        .extract(hir);
+    let literals = seq.literals()?;
+    let edges: Option<Vec<u8>> = literals
+        .iter()
+        .map(|literal| literal.as_bytes().first().copied())
+        .collect();
+    Some(ByteTable::new(&edges?))
+}
+
 /// How a pattern's matches relate to its trigger bytes. Every bound is an
 /// upper bound (`None` when unbounded) and `min_count` a lower bound, so
 /// windows built from them never miss a match.
@@ -87,6 +152,9 @@ pub(crate) struct Profile {
     pub trail: Option<usize>,
     /// The most bytes between two consecutive trigger bytes of a match.
     pub gap: Option<usize>,
+    /// The sides on which a trigger byte of a match always has a neighbor
+    /// in the match.
+    pub flanks: Flanks,
 }
 
 /// Analyzes `hir` for `trigger`.
@@ -97,6 +165,7 @@ pub(crate) fn profile(hir: &Hir, trigger: &ByteTable) -> Profile {
         lead: shape.lead,
         trail: shape.trail,
         gap: shape.gap,
+        flanks: Flanks::of(hir, trigger),
     }
 }
 
@@ -349,6 +418,10 @@ mod tests {
                 lead: Some(2),
                 trail: Some(0),
                 gap: Some(0),
+                flanks: Flanks {
+                    before: true,
+                    after: false
+                },
             }
         );
         assert_eq!(digits(r"\+[0-9]{1,3}").lead, Some(1));
@@ -526,5 +599,37 @@ mod tests {
         assert_eq!(digits(r"[0-9]|x").min_count, 0);
         assert_eq!(digits(r"[0-9a-f]{8}").min_count, 0, "hex is not all digits");
         assert_eq!(digits(r"[a-z]*[0-9]").lead, None, "unbounded lead");
+    }
+
+    #[test]
+    fn flanks_need_every_match_to_start_and_end_off_the_trigger() {
+        let flanks = |pattern: &str, trigger: &[u8]| {
+            let hir = regex_syntax::parse(pattern).unwrap();
+            let Flanks { before, after } = Flanks::of(&hir, &ByteTable::new(trigger));
+            (before, after)
+        };
+        let mac = r"(?-u)\b[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5}\b";
+        assert_eq!(flanks(mac, b":-."), (true, true));
+        assert_eq!(
+            flanks(r"(?-u)(?::[0-9a-f]{0,4}){2,7}\b", b":"),
+            (false, false)
+        );
+        assert_eq!(flanks(r"[a-z]+@[a-z]+\.[a-z]{2,}", b"@"), (true, true));
+        assert_eq!(
+            flanks(r"[a-z]+@[a-z]*", b"@"),
+            (true, false),
+            "may end at the `@`"
+        );
+        assert_eq!(flanks(r"x?@y", b"@"), (false, true), "the `x` is optional");
+        assert_eq!(
+            flanks(r"\w+@\w+", b"@"),
+            (false, false),
+            "too many bytes to list"
+        );
+        assert_eq!(
+            flanks(r"(?:ab)*:", b":"),
+            (false, false),
+            "may be the trigger alone"
+        );
     }
 }

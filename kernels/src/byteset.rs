@@ -160,11 +160,38 @@ impl ByteSet {
         FindIter {
             few: self.few().map(|few| few.iter(haystack)),
             set: self,
+            beside: None,
             haystack,
             base: 0,
             mask: 0,
             next_chunk: 0,
             simd: self.uses_avx2(),
+        }
+    }
+
+    /// Like [`ByteSet::find_iter`], but only the members whose neighbors
+    /// `beside` accepts. The SIMD path tests the neighbors of a whole chunk
+    /// at once, so members that fail (the period that ends each sentence,
+    /// when a member must sit between letters) cost nothing apiece.
+    ///
+    /// ```
+    /// use palisade_kernels::{Beside, ByteSet};
+    ///
+    /// let hex = ByteSet::new(b"0123456789abcdef");
+    /// let between_hex = Beside { set: hex, before: true, after: true };
+    /// let found: Vec<usize> = ByteSet::new(b":.")
+    ///     .find_iter_beside(b"Note: see 0a:1b. Done.", &between_hex)
+    ///     .collect();
+    /// assert_eq!(found, [12]);
+    /// ```
+    pub fn find_iter_beside<'s, 'h>(
+        &'s self,
+        haystack: &'h [u8],
+        beside: &'s Beside,
+    ) -> FindIter<'s, 'h> {
+        FindIter {
+            beside: Some(beside),
+            ..self.find_iter(haystack)
         }
     }
 
@@ -253,8 +280,33 @@ impl ByteSet {
     /// at `at`.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
-    unsafe fn next_members_avx2(&self, haystack: &[u8], at: usize) -> (usize, u32) {
-        self.chunks_avx2(haystack, at, |i, members| {
+    unsafe fn next_members_avx2(
+        &self,
+        haystack: &[u8],
+        at: usize,
+        beside: Option<&Beside>,
+    ) -> (usize, u32) {
+        let neighbors = beside
+            .filter(|beside| beside.set.ascii_only)
+            .map(|beside| Avx2Classifier::new(&beside.set.low_nibbles));
+        self.chunks_avx2(haystack, at, |i, mut members| {
+            if members == 0 {
+                return None;
+            }
+            if let Some(beside) = beside {
+                members = match &neighbors {
+                    // SAFETY: `chunks_avx2` hands out chunks of 32 readable bytes.
+                    Some(neighbors) => {
+                        members
+                            & beside.accepts(
+                                haystack,
+                                i,
+                                neighbors.members(haystack.as_ptr().add(i)),
+                            )
+                    }
+                    None => beside.filter(haystack, i, members),
+                };
+            }
             (members != 0).then_some((i, members))
         })
         .unwrap_or_else(|tail| (tail - 32, 0))
@@ -292,13 +344,71 @@ impl ByteSet {
     }
 }
 
+/// Which neighbors a member must have, for [`ByteSet::find_iter_beside`].
+#[derive(Clone, Debug)]
+pub struct Beside {
+    /// The bytes a required neighbor must be.
+    pub set: ByteSet,
+    /// Whether the byte before a member must be in `set`.
+    pub before: bool,
+    /// Whether the byte after a member must be in `set`.
+    pub after: bool,
+}
+
+impl Beside {
+    /// Whether the member at `at` has the neighbors asked for.
+    #[inline]
+    fn admits(&self, haystack: &[u8], at: usize) -> bool {
+        let neighbor = |i: Option<usize>| {
+            i.and_then(|i| haystack.get(i))
+                .is_some_and(|&b| self.set.contains(b))
+        };
+        (!self.before || neighbor(at.checked_sub(1))) && (!self.after || neighbor(Some(at + 1)))
+    }
+
+    /// The bits of the up to 32 bytes from `base` whose neighbors qualify,
+    /// given `neighbors`, the bits of the bytes from `base` in `set`.
+    #[inline]
+    fn accepts(&self, haystack: &[u8], base: usize, neighbors: u32) -> u32 {
+        let edge = |i: Option<usize>| {
+            u32::from(
+                i.and_then(|i| haystack.get(i))
+                    .is_some_and(|&b| self.set.contains(b)),
+            )
+        };
+        let mut accepted = u32::MAX;
+        if self.before {
+            accepted &= neighbors << 1 | edge(base.checked_sub(1));
+        }
+        if self.after {
+            accepted &= neighbors >> 1 | edge(Some(base + 32)) << 31;
+        }
+        accepted
+    }
+
+    /// `mask` (members from `base`) without those whose neighbors fail.
+    fn filter(&self, haystack: &[u8], base: usize, mask: u32) -> u32 {
+        let mut kept = mask;
+        let mut rest = mask;
+        while rest != 0 {
+            let bit = rest.trailing_zeros();
+            rest &= rest - 1;
+            if !self.admits(haystack, base + bit as usize) {
+                kept &= !(1 << bit);
+            }
+        }
+        kept
+    }
+}
+
 /// The positions of a [`ByteSet`]'s members in a haystack, from
-/// [`ByteSet::find_iter`].
+/// [`ByteSet::find_iter`] and [`ByteSet::find_iter_beside`].
 #[derive(Clone, Debug)]
 pub struct FindIter<'s, 'h> {
     /// The search for a set of at most three bytes.
     few: Option<FewIter<'h>>,
     set: &'s ByteSet,
+    beside: Option<&'s Beside>,
     haystack: &'h [u8],
     /// The offset of bit 0 of `mask`.
     base: usize,
@@ -314,10 +424,16 @@ impl Iterator for FindIter<'_, '_> {
 
     #[inline]
     fn next(&mut self) -> Option<usize> {
-        match &mut self.few {
-            Some(FewIter::One(it)) => return it.next(),
-            Some(FewIter::Two(it)) => return it.next(),
-            None => {}
+        if let Some(few) = &mut self.few {
+            let (haystack, beside) = (self.haystack, self.beside);
+            let mut found = || match few {
+                FewIter::One(it) => it.next(),
+                FewIter::Two(it) => it.next(),
+            };
+            return match beside {
+                None => found(),
+                Some(beside) => std::iter::from_fn(found).find(|&at| beside.admits(haystack, at)),
+            };
         }
         while self.mask == 0 {
             if self.next_chunk >= self.haystack.len() {
@@ -338,7 +454,7 @@ impl FindIter<'_, '_> {
         #[cfg(target_arch = "x86_64")]
         if self.simd && at + 32 <= haystack.len() {
             // SAFETY: `simd` is set only when the CPU has AVX2.
-            let (base, mask) = unsafe { self.set.next_members_avx2(haystack, at) };
+            let (base, mask) = unsafe { self.set.next_members_avx2(haystack, at, self.beside) };
             (self.base, self.mask, self.next_chunk) = (base, mask, base + 32);
             return;
         }
@@ -348,6 +464,9 @@ impl FindIter<'_, '_> {
             .enumerate()
             .filter(|&(_, &b)| self.set.contains(b))
             .fold(0, |mask, (i, _)| mask | 1 << i);
+        if let Some(beside) = self.beside {
+            self.mask = beside.filter(haystack, at, self.mask);
+        }
         (self.base, self.next_chunk) = (at, end);
     }
 }
@@ -482,6 +601,59 @@ mod tests {
         check::<16>(&hay, set_bytes, &auto, &scalar);
         check::<31>(&hay, set_bytes, &auto, &scalar);
         check::<32>(&hay, set_bytes, &auto, &scalar);
+    }
+
+    #[test]
+    fn members_beside_agree_between_paths() {
+        // Members next to each other, at chunk edges and at both ends.
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let hay: Vec<u8> = (0..4096)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                b"a.:b .1\xE2-x"[(state % 10) as usize]
+            })
+            .collect();
+        for (members, neighbors) in [
+            (&b".:-"[..], &b"ab1:"[..]),
+            (b".", b"ab1"),
+            (b".:", b"\xE2b"),
+            (b"\xE2", b"-x"),
+        ] {
+            for (before, after) in [(true, false), (false, true), (true, true)] {
+                let expected: Vec<usize> = (0..hay.len())
+                    .filter(|&i| members.contains(&hay[i]))
+                    .filter(|&i| !before || i > 0 && neighbors.contains(&hay[i - 1]))
+                    .filter(|&i| !after || hay.get(i + 1).is_some_and(|b| neighbors.contains(b)))
+                    .collect();
+                assert!(expected.len() > 10, "{members:?} {before} {after}");
+                for kernel in [Kernel::Auto, Kernel::Scalar] {
+                    let beside = Beside {
+                        set: ByteSet::new(neighbors).kernel(kernel),
+                        before,
+                        after,
+                    };
+                    let set = ByteSet::new(members).kernel(kernel);
+                    for from in [0, 1, 31, 32, 4063, 4095] {
+                        let found: Vec<usize> = set
+                            .find_iter_beside(&hay[from..], &beside)
+                            .map(|i| i + from)
+                            .collect();
+                        // Seen from `from`, the byte before it does not exist.
+                        let want: Vec<usize> = expected
+                            .iter()
+                            .copied()
+                            .filter(|&i| i >= from && !(before && i == from))
+                            .collect();
+                        assert_eq!(
+                            found, want,
+                            "{members:?} {kernel:?} {before} {after} {from}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

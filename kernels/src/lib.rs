@@ -34,7 +34,7 @@
 mod byteset;
 mod chars;
 
-pub use byteset::{ByteSet, FindIter, Kernel};
+pub use byteset::{Beside, ByteSet, FindIter, Kernel};
 pub use chars::{count_chars, find_non_ascii};
 
 /// The SIMD level the kernels use on this CPU, for benchmark reports.
