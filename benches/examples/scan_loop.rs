@@ -1,7 +1,8 @@
 //! Scans the generated prose corpus in a loop, for profilers:
 //! `cargo run --release -p palisade-benches --example scan_loop -- 20`
 //! then `perf record` / `valgrind --tool=callgrind` on the binary. A second
-//! argument keeps only that recognizer, to see what it costs alone; with
+//! argument keeps only those recognizers (comma-separated), to see what they
+//! cost alone; with
 //! `PLAIN=1` the corpus has no hard negatives. `NO_MATCHES=1` plugs in a
 //! matcher that finds nothing, which leaves the cost of everything but
 //! matching (views, decoding, offsets): the ceiling that faster matching
@@ -28,10 +29,11 @@ fn main() {
     let scanner = match std::env::args().nth(2) {
         None => ScannerBuilder::new().build().expect("built-in rules"),
         Some(keep) => {
+            let keep: Vec<&str> = keep.split(',').collect();
             let others: Vec<String> = Scanner::builtin()
                 .recognizers()
                 .map(|(id, _, _)| id)
-                .filter(|id| *id != keep)
+                .filter(|id| !keep.contains(id))
                 .map(|id| format!("{id:?}"))
                 .collect();
             ScannerBuilder::new()

@@ -40,6 +40,8 @@ pub(crate) struct PatternInfo {
     pub value_group: Option<usize>,
     /// The longest match in bytes, when bounded.
     pub max_len: Option<usize>,
+    /// The shortest match in bytes.
+    pub min_len: usize,
     /// Prefix literals that every match starts with, when a short list of at
     /// least two bytes each exists.
     pub prefixes: Option<Prefixes>,
@@ -82,6 +84,7 @@ pub(crate) fn compile_pattern(
     Ok(PatternInfo {
         value_group,
         max_len: hir.properties().maximum_len(),
+        min_len: hir.properties().minimum_len().unwrap_or(0),
         prefixes: prefix_literals(&hir),
         trigger: trigger.map(|t| profile(&hir, t)),
         held: held_bytes(&hir),

@@ -91,25 +91,52 @@ impl Serialize for DecodeChain {
 }
 
 /// Shortest base64 or hex run worth decoding (12 decoded bytes of base64).
-const MIN_RUN: usize = 16;
+pub(crate) const MIN_RUN: usize = 16;
+
+/// The base64 alphabet, standard and URL-safe, which hex is part of.
+static ALPHABET: LazyLock<ByteSet> = LazyLock::new(|| {
+    let alphabet: Vec<u8> = (0..=127u8).filter(|&b| is_base64(b)).collect();
+    ByteSet::new(&alphabet)
+});
+
+/// The maximal runs of at least [`MIN_RUN`] base64-alphabet bytes in
+/// `text`, in order: where encoded segments, and tokens such as API keys,
+/// may be. A SIMD search finds them; prose words, shorter than a run, cost
+/// nothing apiece.
+pub(crate) fn base64_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let start = ALPHABET.find_run::<MIN_RUN>(bytes, at)?;
+        let rest = &bytes[start + MIN_RUN..];
+        at = start + MIN_RUN + rest.iter().take_while(|&&b| is_base64(b)).count();
+        Some(start..at)
+    })
+}
 
 /// Calls `each` with every encoded-looking segment of `text`, left to right,
 /// without overlaps: whitespace-separated tokens holding `%XX`, `\uXXXX` or
 /// quoted-printable escapes, and runs of at least 16 base64 or hex characters.
-pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding)) {
+pub(crate) fn segments(text: &str, each: impl FnMut(Range<usize>, Encoding)) {
+    segments_around(text, base64_runs(text), each);
+}
+
+/// [`segments`], given `runs`, the [`base64_runs`] of `text`, when the
+/// caller has them already.
+pub(crate) fn segments_around(
+    text: &str,
+    mut runs: impl Iterator<Item = Range<usize>>,
+    mut each: impl FnMut(Range<usize>, Encoding),
+) {
     // Only tokens holding an escape marker or a long base64-alphabet run are
-    // looked at, and both are found without reading every byte one by one,
-    // with SIMD searches: prose words, shorter than a run, cost nothing.
-    static ALPHABET: LazyLock<ByteSet> = LazyLock::new(|| {
-        let alphabet: Vec<u8> = (0..=127u8).filter(|&b| is_base64(b)).collect();
-        ByteSet::new(&alphabet)
-    });
+    // looked at. A token ends at whitespace, which no run holds, so the next
+    // run after a token starts past it.
     let bytes = text.as_bytes();
     // Markers are rare in text, so `memchr3`, fastest between hits, fits.
     let find_marker = |at: usize| memchr::memchr3(b'%', b'\\', b'=', &bytes[at..]).map(|i| at + i);
     let mut at = 0;
     let mut marker = find_marker(0);
-    let mut run = ALPHABET.find_run::<MIN_RUN>(bytes, 0);
+    let mut run = runs.next().map(|r| r.start);
     while let Some(hit) = match (marker, run) {
         (Some(m), Some(r)) => Some(m.min(r)),
         (m, r) => m.or(r),
@@ -146,12 +173,12 @@ pub(crate) fn segments(text: &str, mut each: impl FnMut(Range<usize>, Encoding))
             marker = find_marker(at);
         }
         if run.is_some_and(|r| r < at) {
-            run = ALPHABET.find_run::<MIN_RUN>(bytes, at);
+            run = runs.find(|r| r.start >= at).map(|r| r.start);
         }
     }
 }
 
-fn is_base64(b: u8) -> bool {
+pub(crate) fn is_base64(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 

@@ -261,7 +261,10 @@ mod tests {
             .map(|part| part.literals.iter().map(Vec::as_slice).collect())
             .collect();
         assert_eq!(literals, [vec![&b"eyJ"[..], b"AKIA"], vec![b"0x"]]);
-        assert_eq!(hits(&set, "0xAKIA eyJ0x"), vec![(0, 1), (2, 2), (7, 3), (10, 1)]);
+        assert_eq!(
+            hits(&set, "0xAKIA eyJ0x"),
+            vec![(0, 1), (2, 2), (7, 3), (10, 1)]
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The compiled scanner: build once, scan many texts from many threads.
 
+use std::ops::Range;
 use std::path::Path;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder};
@@ -256,6 +257,17 @@ impl GroupSpec {
     }
 }
 
+/// Patterns whose every match is a run of at least [`decode::MIN_RUN`]
+/// base64-alphabet bytes (API keys, tokens): searched only inside such runs,
+/// which decode-then-scan looks for anyway, so they cost no pass of their
+/// own, where their prefix literals (`AKIA`, `ghp_`...) would weigh on the
+/// literal prefilter.
+#[derive(Debug)]
+struct RunSearch {
+    set: Regex,
+    patterns: Vec<u32>,
+}
+
 /// Patterns with no usable prefilter, searched over the whole text.
 #[derive(Debug)]
 struct FullScan {
@@ -288,6 +300,7 @@ pub struct Scanner {
     keywords: Vec<Keyword>,
     literals: LiteralSet<LiteralTarget>,
     groups: Vec<TriggerGroup>,
+    in_runs: Option<RunSearch>,
     full: Option<FullScan>,
 }
 
@@ -306,6 +319,7 @@ pub struct Scratch {
     pattern_caches: Vec<Cache>,
     captures: Vec<Option<Captures>>,
     group_caches: Vec<Cache>,
+    run_cache: Option<Cache>,
     full_cache: Option<Cache>,
     which: PatternSet,
     /// Per literal-anchored pattern, where its last match ended: a literal
@@ -315,6 +329,9 @@ pub struct Scratch {
     normalized: Normalized,
     /// Per decoding depth: the decoded segment and what its scan found.
     decoded: Vec<(Vec<u8>, Vec<Finding>)>,
+    /// Per decoding depth, the base64 runs of the text; then those of its
+    /// normalized view.
+    runs: Vec<Vec<Range<usize>>>,
 }
 
 /// The default [`ScanOptions::score_threshold`]: recognizers for weak
@@ -379,6 +396,7 @@ impl Scanner {
         // Patterns sharing trigger bytes are searched together, over windows
         // wide enough for the group's longest lead, trail and gap.
         let mut groups: Vec<GroupSpec> = Vec::new();
+        let mut in_runs: Vec<u32> = Vec::new();
         let mut full: Vec<u32> = Vec::new();
         let mut pattern_sources: Vec<&str> = Vec::new();
 
@@ -444,6 +462,12 @@ impl Scanner {
                             Some(group) => group.absorb(spec),
                             None => groups.push(spec),
                         }
+                    }
+                    (None, _, _)
+                        if info.min_len >= decode::MIN_RUN
+                            && info.held.bytes().into_iter().all(decode::is_base64) =>
+                    {
+                        in_runs.push(id);
                     }
                     (_, _, Some(prefixes)) => {
                         for prefix in &prefixes.literals {
@@ -571,6 +595,14 @@ impl Scanner {
                 })
             })
             .collect::<Result<Vec<_>, Error>>()?;
+        let in_runs = if in_runs.is_empty() {
+            None
+        } else {
+            Some(RunSearch {
+                set: compile_set(&sources(&in_runs)).map_err(set_error(&in_runs))?,
+                patterns: in_runs,
+            })
+        };
         let full = if full.is_empty() {
             None
         } else {
@@ -586,6 +618,7 @@ impl Scanner {
             keywords,
             literals,
             groups,
+            in_runs,
             full,
         })
     }
@@ -596,6 +629,7 @@ impl Scanner {
             .groups
             .iter()
             .map(|g| g.patterns.len())
+            .chain(self.in_runs.iter().map(|r| r.patterns.len()))
             .chain(self.full.iter().map(|f| f.patterns.len()))
             .max();
         Scratch {
@@ -610,11 +644,13 @@ impl Scanner {
                 .map(|p| p.value_group.map(|_| p.regex.create_captures()))
                 .collect(),
             group_caches: self.groups.iter().map(|g| g.set.create_cache()).collect(),
+            run_cache: self.in_runs.as_ref().map(|r| r.set.create_cache()),
             full_cache: self.full.as_ref().map(|f| f.set.create_cache()),
             which: PatternSet::new(largest_set.unwrap_or(0)),
             resume: vec![0; self.patterns.len()],
             normalized: Normalized::default(),
             decoded: vec![(Vec::new(), Vec::new()); MAX_DEPTH],
+            runs: vec![Vec::new(); MAX_DEPTH + 2],
         }
     }
 
@@ -745,7 +781,13 @@ impl Scanner {
         out: &mut Vec<Finding>,
     ) {
         let chars = normalize::classify(text);
-        self.scan_view(text, options, chars.invisible, search, scratch, out);
+        let decoding = depth > 0 && *budget > 0;
+        let mut runs = std::mem::take(&mut scratch.runs[usize::from(depth)]);
+        runs.clear();
+        if self.in_runs.is_some() || decoding {
+            runs.extend(decode::base64_runs(text));
+        }
+        self.scan_view(text, &runs, options, chars.invisible, search, scratch, out);
         // Text that normalizing changes is also scanned as normalized, for
         // what invisible or compatibility characters hid; what both views
         // find lands on the same original span and is resolved as one.
@@ -753,15 +795,23 @@ impl Scanner {
         if options.normalize && chars.changes() {
             normalized.build(text);
             let found_raw = out.len();
-            self.scan_view(normalized.text(), options, false, search, scratch, out);
+            let mut normalized_runs = std::mem::take(&mut scratch.runs[MAX_DEPTH + 1]);
+            normalized_runs.clear();
+            if self.in_runs.is_some() {
+                normalized_runs.extend(decode::base64_runs(normalized.text()));
+            }
+            let view = normalized.text();
+            self.scan_view(view, &normalized_runs, options, false, search, scratch, out);
+            scratch.runs[MAX_DEPTH + 1] = normalized_runs;
             for f in &mut out[found_raw..] {
                 (f.byte_start, f.byte_end) = normalized.original_span(f.byte_start, f.byte_end);
             }
         }
         scratch.normalized = normalized;
-        if depth > 0 && *budget > 0 {
-            self.scan_decoded(text, options, depth, budget, search, scratch, out);
+        if decoding {
+            self.scan_decoded(text, &runs, options, depth, budget, search, scratch, out);
         }
+        scratch.runs[usize::from(depth)] = runs;
     }
 
     /// Scans each encoded segment of `text`, decoded, one level down, and
@@ -770,6 +820,7 @@ impl Scanner {
     fn scan_decoded(
         &self,
         text: &str,
+        runs: &[Range<usize>],
         options: &ScanOptions,
         depth: u8,
         budget: &mut usize,
@@ -779,7 +830,7 @@ impl Scanner {
     ) {
         let level = usize::from(depth) - 1;
         let (mut buf, mut inner) = std::mem::take(&mut scratch.decoded[level]);
-        decode::segments(text, |range, encoding| {
+        decode::segments_around(text, runs.iter().cloned(), |range, encoding| {
             if *budget == 0 || !decode::decode(&text[range.clone()], encoding, &mut buf) {
                 return;
             }
@@ -817,10 +868,13 @@ impl Scanner {
     }
 
     /// Every search over one view of the text, appending raw findings
-    /// (byte offsets into `text`, overlaps not yet resolved).
+    /// (byte offsets into `text`, overlaps not yet resolved); `runs` are its
+    /// [`decode::base64_runs`].
+    #[allow(clippy::too_many_arguments)]
     fn scan_view(
         &self,
         text: &str,
+        runs: &[Range<usize>],
         options: &ScanOptions,
         has_invisible: bool,
         search: &mut Search<'_>,
@@ -831,11 +885,13 @@ impl Scanner {
             pattern_caches,
             captures,
             group_caches,
+            run_cache,
             full_cache,
             which,
             resume,
             normalized: _,
             decoded: _,
+            runs: _,
         } = scratch;
         resume.fill(0);
         let mut parts = PatternScratch {
@@ -857,6 +913,12 @@ impl Scanner {
         run.literals(&mut parts, resume);
         for (group, cache) in self.groups.iter().zip(group_caches.iter_mut()) {
             run.trigger_group(group, cache, &mut parts);
+        }
+        if let (Some(in_runs), Some(cache)) = (&self.in_runs, run_cache.as_mut()) {
+            for span in runs {
+                let input = Input::new(text).span(span.clone());
+                run.matching_patterns(&in_runs.set, &in_runs.patterns, cache, &input, &mut parts);
+            }
         }
         if let (Some(full), Some(cache)) = (&self.full, full_cache.as_mut()) {
             run.matching_patterns(
