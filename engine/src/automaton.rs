@@ -11,7 +11,7 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::Hir;
 
 use crate::error::ErrorKind;
-use crate::trigger::{held_bytes, profile, ByteTable, Profile};
+use crate::trigger::{held_bytes, profile, word_start_bytes, ByteTable, Profile};
 
 /// NFA size limit for one pattern, in bytes.
 pub(crate) const PATTERN_SIZE_LIMIT: usize = 4 << 20;
@@ -49,6 +49,9 @@ pub(crate) struct PatternInfo {
     pub trigger: Option<Profile>,
     /// Every byte a match may hold.
     pub held: ByteTable,
+    /// The bytes a match may start with, when every match starts at a word
+    /// boundary with a word byte.
+    pub word_start: Option<ByteTable>,
 }
 
 fn syntax_config() -> syntax::Config {
@@ -88,6 +91,7 @@ pub(crate) fn compile_pattern(
         prefixes: prefix_literals(&hir),
         trigger: trigger.map(|t| profile(&hir, t)),
         held: held_bytes(&hir),
+        word_start: word_start_bytes(&hir),
         regex,
     })
 }

@@ -264,6 +264,12 @@ impl GroupSpec {
 /// literal prefilter.
 #[derive(Debug)]
 struct RunSearch {
+    /// The bytes matches start with, when every match starts at a word
+    /// boundary with a word byte (`\bAKIA`): inside a run, such a match
+    /// starts at the run's start or right after a `+`, `/` or `-` (the
+    /// alphabet's only non-word bytes), so a run holding none of these bytes
+    /// there (a hash, most UUIDs) is skipped without running the DFA.
+    first: Option<ByteTable>,
     set: Regex,
     patterns: Vec<u32>,
 }
@@ -397,6 +403,7 @@ impl Scanner {
         // wide enough for the group's longest lead, trail and gap.
         let mut groups: Vec<GroupSpec> = Vec::new();
         let mut in_runs: Vec<u32> = Vec::new();
+        let mut run_first = Some(ByteTable::new(&[]));
         let mut full: Vec<u32> = Vec::new();
         let mut pattern_sources: Vec<&str> = Vec::new();
 
@@ -468,6 +475,7 @@ impl Scanner {
                             && info.held.bytes().into_iter().all(decode::is_base64) =>
                     {
                         in_runs.push(id);
+                        run_first = run_first.zip(info.word_start).map(|(a, b)| a.union(&b));
                     }
                     (_, _, Some(prefixes)) => {
                         for prefix in &prefixes.literals {
@@ -599,6 +607,7 @@ impl Scanner {
             None
         } else {
             Some(RunSearch {
+                first: run_first,
                 set: compile_set(&sources(&in_runs)).map_err(set_error(&in_runs))?,
                 patterns: in_runs,
             })
@@ -916,6 +925,14 @@ impl Scanner {
         }
         if let (Some(in_runs), Some(cache)) = (&self.in_runs, run_cache.as_mut()) {
             for span in runs {
+                if let Some(first) = &in_runs.first {
+                    let run = &text.as_bytes()[span.clone()];
+                    let after_separator = memchr::memchr3_iter(b'+', b'/', b'-', run)
+                        .any(|i| run.get(i + 1).is_some_and(|&b| first.contains(b)));
+                    if !first.contains(run[0]) && !after_separator {
+                        continue;
+                    }
+                }
                 let input = Input::new(text).span(span.clone());
                 run.matching_patterns(&in_runs.set, &in_runs.patterns, cache, &input, &mut parts);
             }

@@ -12,7 +12,7 @@
 //! match is a rule error, caught at load instead of as missed findings.
 
 use regex_syntax::hir::literal::{ExtractKind, Extractor};
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// A set of byte values: the bytes a trigger names, or those a match may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +121,27 @@ impl Flanks {
             after: self.after && other.after,
         }
     }
+}
+
+/// The bytes a match of `hir` may start with, when every match starts at a
+/// word boundary (`\b`) with an ASCII word byte (`\bAKIA`): then a match
+/// never starts right after another word byte.
+pub(crate) fn word_start_bytes(hir: &Hir) -> Option<ByteTable> {
+    let looks = hir.properties().look_set_prefix();
+    if !looks.contains(Look::WordAscii) && !looks.contains(Look::WordUnicode) {
+        return None;
+    }
+    let first = edge_bytes(hir, ExtractKind::Prefix)?;
+    let word = ByteTable::new(
+        &(0..=127u8)
+            .filter(|&b| b.is_ascii_alphanumeric() || b == b'_')
+            .collect::<Vec<_>>(),
+    );
+    first
+        .bytes()
+        .into_iter()
+        .all(|b| word.contains(b))
+        .then_some(first)
 }
 
 /// The bytes a match of `hir` may start with (`Prefix`) or end with
@@ -631,5 +652,18 @@ mod tests {
             (false, false),
             "may be the trigger alone"
         );
+    }
+
+    #[test]
+    fn word_start_bytes_need_a_leading_word_boundary() {
+        let first = |pattern: &str| {
+            let hir = regex_syntax::parse(pattern).unwrap();
+            word_start_bytes(&hir).map(|table| table.bytes())
+        };
+        assert_eq!(first(r"(?-u)\b(?:AKIA|x1)[A-Z]{4}"), Some(b"Ax".to_vec()));
+        assert_eq!(first(r"\b0x[0-9a-f]{4}\b"), Some(b"0".to_vec()));
+        assert_eq!(first(r"AKIA[A-Z]{4}"), None, "no boundary");
+        assert_eq!(first(r"\b-?[0-9]{4}"), None, "may start with `-`");
+        assert_eq!(first(r"\B[a-z]{4}"), None, "not a boundary");
     }
 }
