@@ -12,7 +12,7 @@ use palisade_engine::{
     InjectionRules, Normalized, Operator, Redactor, ScanOptions, Scanner, ScannerBuilder,
     Validator, BUILTIN_ENTITIES,
 };
-use palisade_kernels::{count_chars, find_non_ascii, ByteSet, Kernel};
+use palisade_kernels::{count_chars, find_non_ascii, Beside, ByteSet, Kernel};
 
 const CORPUS_BYTES: usize = 4 << 20;
 
@@ -135,7 +135,8 @@ fn scan_per_entity(c: &mut Criterion) {
 /// The trigger prefilter's byte search, SIMD against scalar: every digit of
 /// number-dense prose, through the iterator the scan uses and through one
 /// `find` call per digit; sets of one or two bytes (`memchr`); and the run
-/// search that finds base64 and hex runs for decode-then-scan.
+/// search that finds base64 and hex runs for decode-then-scan; members with
+/// the neighbors a MAC address gives its separators.
 fn byteset(c: &mut Criterion) {
     let doc = corpus::prose(42, 1 << 20);
     let hay = doc.text.as_bytes();
@@ -170,6 +171,34 @@ fn byteset(c: &mut Criterion) {
                 b.iter(|| assert_eq!(set.find_iter(black_box(hay)).count(), expected))
             });
         }
+    }
+    group.finish();
+    // A MAC address's separators between hex digits: most of prose's
+    // periods end a sentence and fail the neighbor test in the SIMD pass.
+    let mut group = c.benchmark_group("byteset_find_beside");
+    group.throughput(Throughput::Bytes(hay.len() as u64));
+    let hex = b"0123456789ABCDEFabcdef:-.";
+    let between_hex = |i: usize| {
+        i > 0 && hex.contains(&hay[i - 1]) && hay.get(i + 1).is_some_and(|b| hex.contains(b))
+    };
+    let expected = (0..hay.len())
+        .filter(|&i| b":-.".contains(&hay[i]) && between_hex(i))
+        .count();
+    for (name, kernel) in [("auto", Kernel::Auto), ("scalar", Kernel::Scalar)] {
+        let set = ByteSet::new(b":-.").kernel(kernel);
+        let beside = Beside {
+            set: ByteSet::new(hex).kernel(kernel),
+            before: true,
+            after: true,
+        };
+        group.bench_function(format!("mac_separators_{name}"), |b| {
+            b.iter(|| {
+                assert_eq!(
+                    set.find_iter_beside(black_box(hay), &beside).count(),
+                    expected
+                )
+            })
+        });
     }
     group.finish();
     let mut group = c.benchmark_group("byteset_runs");

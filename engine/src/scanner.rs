@@ -285,16 +285,19 @@ struct FullScan {
 /// across threads (behind an `Arc` or a reference) and give each thread its
 /// own [`Scratch`].
 ///
-/// A scan runs three stages over the text, each linear in its length:
+/// A scan runs four stages over the text, each linear in its length:
 ///
 /// 1. one Aho-Corasick pass (SIMD Teddy when it applies) finds the literals
-///    that secret patterns start with (`AKIA`, `ghp_`, `-----BEGIN`...) and
+///    that patterns start with (`eyJ`, `-----BEGIN`, `https://`...) and
 ///    deny-list keywords; each hit runs its pattern anchored there;
-/// 2. for each trigger byte class (digits for most PII, `@` for email, `:`
+/// 2. patterns whose matches are long base64-alphabet runs (API keys:
+///    `AKIA...`, `ghp_...`) are searched by one multi-pattern DFA inside the
+///    runs of 16 or more such bytes, which decode-then-scan finds anyway;
+/// 3. for each trigger byte class (digits for most PII, `@` for email, `:`
 ///    for IPv6) a SIMD byte search finds the bytes, and one multi-pattern DFA
 ///    runs over merged windows around them: text with no trigger is skipped;
-/// 3. patterns with neither are matched by one multi-pattern DFA over the
-///    whole text.
+/// 4. patterns with none of these are matched by one multi-pattern DFA over
+///    the whole text.
 ///
 /// Candidates then go through validators, allow-lists, context scoring, the
 /// score threshold and overlap resolution.
