@@ -356,26 +356,25 @@ pub struct Beside {
 }
 
 impl Beside {
+    /// Whether the byte at `i` exists and is in `set`.
+    #[inline]
+    fn holds(&self, haystack: &[u8], i: Option<usize>) -> bool {
+        i.and_then(|i| haystack.get(i))
+            .is_some_and(|&b| self.set.contains(b))
+    }
+
     /// Whether the member at `at` has the neighbors asked for.
     #[inline]
     fn admits(&self, haystack: &[u8], at: usize) -> bool {
-        let neighbor = |i: Option<usize>| {
-            i.and_then(|i| haystack.get(i))
-                .is_some_and(|&b| self.set.contains(b))
-        };
-        (!self.before || neighbor(at.checked_sub(1))) && (!self.after || neighbor(Some(at + 1)))
+        (!self.before || self.holds(haystack, at.checked_sub(1)))
+            && (!self.after || self.holds(haystack, Some(at + 1)))
     }
 
     /// The bits of the up to 32 bytes from `base` whose neighbors qualify,
     /// given `neighbors`, the bits of the bytes from `base` in `set`.
     #[inline]
     fn accepts(&self, haystack: &[u8], base: usize, neighbors: u32) -> u32 {
-        let edge = |i: Option<usize>| {
-            u32::from(
-                i.and_then(|i| haystack.get(i))
-                    .is_some_and(|&b| self.set.contains(b)),
-            )
-        };
+        let edge = |i| u32::from(self.holds(haystack, i));
         let mut accepted = u32::MAX;
         if self.before {
             accepted &= neighbors << 1 | edge(base.checked_sub(1));
