@@ -210,6 +210,15 @@ impl<T: Copy> LiteralSet<T> {
 mod tests {
     use super::*;
 
+    /// A set of `(literal, folded, target)`.
+    fn set_of(literals: &[(&[u8], bool, u8)]) -> LiteralSet<u8> {
+        let mut builder = LiteralSetBuilder::new();
+        for &(literal, folded, target) in literals {
+            builder.add(literal, folded, target);
+        }
+        builder.build().unwrap()
+    }
+
     fn hits(set: &LiteralSet<u8>, text: &str) -> Vec<(usize, u8)> {
         let mut out = Vec::new();
         set.for_each(text.as_bytes(), |start, target| out.push((start, target)));
@@ -219,12 +228,12 @@ mod tests {
 
     #[test]
     fn overlapping_and_extending_literals_are_all_reported() {
-        let mut builder = LiteralSetBuilder::new();
-        builder.add(b"pass", true, 1);
-        builder.add(b"password", true, 2);
-        builder.add(b"word", true, 3);
-        builder.add(b"AKIA", false, 4);
-        let set = builder.build().unwrap();
+        let set = set_of(&[
+            (b"pass", true, 1),
+            (b"password", true, 2),
+            (b"word", true, 3),
+            (b"AKIA", false, 4),
+        ]);
         assert_eq!(
             hits(&set, "PassWord AKIA akia"),
             vec![(0, 1), (0, 2), (4, 3), (9, 4)]
@@ -235,11 +244,7 @@ mod tests {
     #[test]
     fn few_folded_literals_are_spelled_out_in_every_case() {
         assert_eq!(case_variants(b"a1b").len(), 4);
-        let mut builder = LiteralSetBuilder::new();
-        builder.add(b"www.", true, 1);
-        builder.add(b"http", true, 2);
-        builder.add(b"https", true, 3);
-        let set = builder.build().unwrap();
+        let set = set_of(&[(b"www.", true, 1), (b"http", true, 2), (b"https", true, 3)]);
         assert_eq!(set.parts.len(), 1, "one exact automaton, no folded one");
         assert!(!set.parts[0].folded);
         assert_eq!(
@@ -250,11 +255,7 @@ mod tests {
 
     #[test]
     fn short_literals_get_an_automaton_of_their_own() {
-        let mut builder = LiteralSetBuilder::new();
-        builder.add(b"0x", false, 1);
-        builder.add(b"AKIA", false, 2);
-        builder.add(b"eyJ", false, 3);
-        let set = builder.build().unwrap();
+        let set = set_of(&[(b"0x", false, 1), (b"AKIA", false, 2), (b"eyJ", false, 3)]);
         let literals: Vec<Vec<&[u8]>> = set
             .parts
             .iter()
@@ -269,10 +270,7 @@ mod tests {
 
     #[test]
     fn one_literal_many_targets() {
-        let mut builder = LiteralSetBuilder::new();
-        builder.add(b"sk-", false, 1);
-        builder.add(b"sk-", false, 2);
-        let set = builder.build().unwrap();
+        let set = set_of(&[(b"sk-", false, 1), (b"sk-", false, 2)]);
         assert_eq!(hits(&set, "x sk-sk-"), vec![(2, 1), (2, 2), (5, 1), (5, 2)]);
     }
 }

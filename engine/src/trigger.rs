@@ -132,16 +132,8 @@ pub(crate) fn word_start_bytes(hir: &Hir) -> Option<ByteTable> {
         return None;
     }
     let first = edge_bytes(hir, ExtractKind::Prefix)?;
-    let word = ByteTable::new(
-        &(0..=127u8)
-            .filter(|&b| b.is_ascii_alphanumeric() || b == b'_')
-            .collect::<Vec<_>>(),
-    );
-    first
-        .bytes()
-        .into_iter()
-        .all(|b| word.contains(b))
-        .then_some(first)
+    let word = |b: u8| b.is_ascii_alphanumeric() || b == b'_';
+    first.bytes().into_iter().all(word).then_some(first)
 }
 
 /// The bytes a match of `hir` may start with (`Prefix`) or end with
