@@ -157,7 +157,11 @@ fn prefix_literals(hir: &Hir) -> Option<Prefixes> {
                 .collect(),
         )
     };
-    let literals = if folded { cut(&lowered, 3) } else { cut(&exact, 4) };
+    let literals = if folded {
+        cut(&lowered, 3)
+    } else {
+        cut(&exact, 4)
+    };
     let usable =
         !literals.is_empty() && literals.len() <= 64 && literals.iter().all(|l| l.len() >= 2);
     usable.then_some(Prefixes { literals, folded })

@@ -118,24 +118,29 @@ pub(crate) fn base64_runs(text: &str) -> impl Iterator<Item = Range<usize>> + '_
 /// without overlaps: whitespace-separated tokens holding `%XX`, `\uXXXX` or
 /// quoted-printable escapes, and runs of at least 16 base64 or hex characters.
 pub(crate) fn segments(text: &str, each: impl FnMut(Range<usize>, Encoding)) {
-    segments_around(text, base64_runs(text), each);
+    // Markers are rare in text, so `memchr3`, fastest between hits, fits.
+    let markers = memchr::memchr3_iter(MARKERS[0], MARKERS[1], MARKERS[2], text.as_bytes());
+    segments_around(text, base64_runs(text), markers, each);
 }
 
-/// [`segments`], given `runs`, the [`base64_runs`] of `text`, when the
-/// caller has them already.
+/// The bytes that start an escape: `%XX`, `\uXXXX`, quoted-printable `=XX`.
+pub(crate) const MARKERS: [u8; 3] = [b'%', b'\\', b'='];
+
+/// [`segments`], given `runs`, the [`base64_runs`] of `text`, and
+/// `markers`, the positions of its [`MARKERS`] in order, when the caller has
+/// them already.
 pub(crate) fn segments_around(
     text: &str,
     mut runs: impl Iterator<Item = Range<usize>>,
+    mut markers: impl Iterator<Item = usize>,
     mut each: impl FnMut(Range<usize>, Encoding),
 ) {
     // Only tokens holding an escape marker or a long base64-alphabet run are
     // looked at. A token ends at whitespace, which no run holds, so the next
     // run after a token starts past it.
     let bytes = text.as_bytes();
-    // Markers are rare in text, so `memchr3`, fastest between hits, fits.
-    let find_marker = |at: usize| memchr::memchr3(b'%', b'\\', b'=', &bytes[at..]).map(|i| at + i);
     let mut at = 0;
-    let mut marker = find_marker(0);
+    let mut marker = markers.next();
     let mut run = runs.next().map(|r| r.start);
     while let Some(hit) = match (marker, run) {
         (Some(m), Some(r)) => Some(m.min(r)),
@@ -170,7 +175,7 @@ pub(crate) fn segments_around(
         token(&bytes[start..end], start, escaped, &mut each);
         at = end;
         if marker.is_some_and(|m| m < at) {
-            marker = find_marker(at);
+            marker = markers.find(|&m| m >= at);
         }
         if run.is_some_and(|r| r < at) {
             run = runs.find(|r| r.start >= at).map(|r| r.start);

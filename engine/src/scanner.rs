@@ -211,6 +211,9 @@ struct TriggerGroup {
     beside: Option<Beside>,
     /// Searched only in texts holding invisible characters (`trigger = "invisible"`).
     hidden_only: bool,
+    /// Whether the trigger bytes are among the view's marks (one or two
+    /// bytes, rare in text) instead of found by a pass of their own.
+    sparse: bool,
     /// The literals every match of the group starts with, when each pattern
     /// has some: a window holding none of them is skipped without running
     /// the DFA (an `x` with no `0x` before it, a `:` far from any `token`).
@@ -294,8 +297,10 @@ struct FullScan {
 ///    `AKIA...`, `ghp_...`) are searched by one multi-pattern DFA inside the
 ///    runs of 16 or more such bytes, which decode-then-scan finds anyway;
 /// 3. for each trigger byte class (digits for most PII, `@` for email, `:`
-///    for IPv6) a SIMD byte search finds the bytes, and one multi-pattern DFA
-///    runs over merged windows around them: text with no trigger is skipped;
+///    for IPv6) a SIMD byte search finds the bytes (one pass collects the
+///    classes of one or two bytes, rare in text, together with decoding's
+///    escape markers), and one multi-pattern DFA runs over merged windows
+///    around them: text with no trigger is skipped;
 /// 4. patterns with none of these are matched by one multi-pattern DFA over
 ///    the whole text.
 ///
@@ -309,8 +314,22 @@ pub struct Scanner {
     keywords: Vec<Keyword>,
     literals: LiteralSet<LiteralTarget>,
     groups: Vec<TriggerGroup>,
+    /// The trigger bytes of the sparse groups and decoding's escape
+    /// markers: rare in text, so one pass per view collects them all for
+    /// the searches that need them, instead of a `memchr` pass each.
+    marked: ByteSet,
     in_runs: Option<RunSearch>,
     full: Option<FullScan>,
+}
+
+/// What the first passes over one view of the text found, shared by the
+/// searches that follow them.
+#[derive(Clone, Debug, Default)]
+struct ViewIndex {
+    /// The view's [`decode::base64_runs`].
+    runs: Vec<Range<usize>>,
+    /// Where the view's [`Scanner::marked`] bytes are, in order.
+    marks: Vec<usize>,
 }
 
 /// Which engine finds the candidates of a scan.
@@ -338,9 +357,9 @@ pub struct Scratch {
     normalized: Normalized,
     /// Per decoding depth: the decoded segment and what its scan found.
     decoded: Vec<(Vec<u8>, Vec<Finding>)>,
-    /// Per decoding depth, the base64 runs of the text; then those of its
+    /// Per decoding depth, the index of the text; then that of its
     /// normalized view.
-    runs: Vec<Vec<Range<usize>>>,
+    views: Vec<ViewIndex>,
 }
 
 /// The default [`ScanOptions::score_threshold`]: recognizers for weak
@@ -570,10 +589,17 @@ impl Scanner {
                 .map(|&id| pattern_sources[id as usize])
                 .collect::<Vec<_>>()
         };
+        let is_sparse =
+            |g: &GroupSpec| !g.hidden_only && g.trigger.len() <= 2 && g.trigger.is_ascii();
+        let mut marked = decode::MARKERS.to_vec();
+        for group in groups.iter().filter(|g| is_sparse(g)) {
+            marked.extend(&group.trigger);
+        }
         let groups = groups
             .into_iter()
             .map(|group| {
                 Ok(TriggerGroup {
+                    sparse: is_sparse(&group),
                     trigger: ByteSet::new(&group.trigger).kernel(kernel),
                     lead: group.lead,
                     trail: group.trail,
@@ -630,6 +656,7 @@ impl Scanner {
             keywords,
             literals,
             groups,
+            marked: ByteSet::new(&marked).kernel(kernel),
             in_runs,
             full,
         })
@@ -662,7 +689,7 @@ impl Scanner {
             resume: vec![0; self.patterns.len()],
             normalized: Normalized::default(),
             decoded: vec![(Vec::new(), Vec::new()); MAX_DEPTH],
-            runs: vec![Vec::new(); MAX_DEPTH + 2],
+            views: vec![ViewIndex::default(); MAX_DEPTH + 2],
         }
     }
 
@@ -794,12 +821,9 @@ impl Scanner {
     ) {
         let chars = normalize::classify(text);
         let decoding = depth > 0 && *budget > 0;
-        let mut runs = std::mem::take(&mut scratch.runs[usize::from(depth)]);
-        runs.clear();
-        if self.in_runs.is_some() || decoding {
-            runs.extend(decode::base64_runs(text));
-        }
-        self.scan_view(text, &runs, options, chars.invisible, search, scratch, out);
+        let mut index = std::mem::take(&mut scratch.views[usize::from(depth)]);
+        self.index_view(text, decoding, &mut index);
+        self.scan_view(text, &index, options, chars.invisible, search, scratch, out);
         // Text that normalizing changes is also scanned as normalized, for
         // what invisible or compatibility characters hid; what both views
         // find lands on the same original span and is resolved as one.
@@ -807,23 +831,42 @@ impl Scanner {
         if options.normalize && chars.changes() {
             normalized.build(text);
             let found_raw = out.len();
-            let mut normalized_runs = std::mem::take(&mut scratch.runs[MAX_DEPTH + 1]);
-            normalized_runs.clear();
-            if self.in_runs.is_some() {
-                normalized_runs.extend(decode::base64_runs(normalized.text()));
-            }
+            let mut normalized_index = std::mem::take(&mut scratch.views[MAX_DEPTH + 1]);
             let view = normalized.text();
-            self.scan_view(view, &normalized_runs, options, false, search, scratch, out);
-            scratch.runs[MAX_DEPTH + 1] = normalized_runs;
+            self.index_view(view, false, &mut normalized_index);
+            self.scan_view(
+                view,
+                &normalized_index,
+                options,
+                false,
+                search,
+                scratch,
+                out,
+            );
+            scratch.views[MAX_DEPTH + 1] = normalized_index;
             for f in &mut out[found_raw..] {
                 (f.byte_start, f.byte_end) = normalized.original_span(f.byte_start, f.byte_end);
             }
         }
         scratch.normalized = normalized;
         if decoding {
-            self.scan_decoded(text, &runs, options, depth, budget, search, scratch, out);
+            self.scan_decoded(text, &index, options, depth, budget, search, scratch, out);
         }
-        scratch.runs[usize::from(depth)] = runs;
+        scratch.views[usize::from(depth)] = index;
+    }
+
+    /// Fills `index` with what the searches over `text` will need: the
+    /// base64 runs for the patterns searched inside them and for decoding,
+    /// the marks for sparse trigger groups and decoding.
+    fn index_view(&self, text: &str, decoding: bool, index: &mut ViewIndex) {
+        index.runs.clear();
+        index.marks.clear();
+        if self.in_runs.is_some() || decoding {
+            index.runs.extend(decode::base64_runs(text));
+        }
+        if decoding || self.groups.iter().any(|g| g.sparse) {
+            index.marks.extend(self.marked.find_iter(text.as_bytes()));
+        }
     }
 
     /// Scans each encoded segment of `text`, decoded, one level down, and
@@ -832,7 +875,7 @@ impl Scanner {
     fn scan_decoded(
         &self,
         text: &str,
-        runs: &[Range<usize>],
+        index: &ViewIndex,
         options: &ScanOptions,
         depth: u8,
         budget: &mut usize,
@@ -842,7 +885,11 @@ impl Scanner {
     ) {
         let level = usize::from(depth) - 1;
         let (mut buf, mut inner) = std::mem::take(&mut scratch.decoded[level]);
-        decode::segments_around(text, runs.iter().cloned(), |range, encoding| {
+        let bytes = text.as_bytes();
+        let runs = index.runs.iter().cloned();
+        let markers =
+            (index.marks.iter().copied()).filter(|&at| decode::MARKERS.contains(&bytes[at]));
+        decode::segments_around(text, runs, markers, |range, encoding| {
             if *budget == 0 || !decode::decode(&text[range.clone()], encoding, &mut buf) {
                 return;
             }
@@ -880,13 +927,12 @@ impl Scanner {
     }
 
     /// Every search over one view of the text, appending raw findings
-    /// (byte offsets into `text`, overlaps not yet resolved); `runs` are its
-    /// [`decode::base64_runs`].
+    /// (byte offsets into `text`, overlaps not yet resolved).
     #[allow(clippy::too_many_arguments)]
     fn scan_view(
         &self,
         text: &str,
-        runs: &[Range<usize>],
+        index: &ViewIndex,
         options: &ScanOptions,
         has_invisible: bool,
         search: &mut Search<'_>,
@@ -903,7 +949,7 @@ impl Scanner {
             resume,
             normalized: _,
             decoded: _,
-            runs: _,
+            views: _,
         } = scratch;
         resume.fill(0);
         let mut parts = PatternScratch {
@@ -924,10 +970,10 @@ impl Scanner {
         }
         run.literals(&mut parts, resume);
         for (group, cache) in self.groups.iter().zip(group_caches.iter_mut()) {
-            run.trigger_group(group, cache, &mut parts);
+            run.trigger_group(group, &index.marks, cache, &mut parts);
         }
         if let (Some(in_runs), Some(cache)) = (&self.in_runs, run_cache.as_mut()) {
-            for span in runs {
+            for span in &index.runs {
                 if let Some(first) = &in_runs.first {
                     let run = &text.as_bytes()[span.clone()];
                     let after_separator = memchr::memchr3_iter(b'+', b'/', b'-', run)
@@ -1124,9 +1170,11 @@ impl Run<'_, '_, '_> {
         });
     }
 
+    /// Searches `group`'s windows; `marks` are the view's marks.
     fn trigger_group(
         &mut self,
         group: &TriggerGroup,
+        marks: &[usize],
         set_cache: &mut Cache,
         scratch: &mut PatternScratch<'_>,
     ) {
@@ -1139,10 +1187,31 @@ impl Run<'_, '_, '_> {
             return;
         }
         let bytes = self.text.as_bytes();
-        let mut triggers = match &group.beside {
-            Some(beside) => group.trigger.find_iter_beside(bytes, beside),
-            None => group.trigger.find_iter(bytes),
-        };
+        if group.sparse {
+            let triggers = marks.iter().copied().filter(|&at| {
+                group.trigger.contains(bytes[at])
+                    && group.beside.as_ref().is_none_or(|b| b.admits(bytes, at))
+            });
+            self.windows(group, triggers, set_cache, scratch);
+        } else {
+            let triggers = match &group.beside {
+                Some(beside) => group.trigger.find_iter_beside(bytes, beside),
+                None => group.trigger.find_iter(bytes),
+            };
+            self.windows(group, triggers, set_cache, scratch);
+        }
+    }
+
+    /// Searches the window around each cluster of `triggers`, the positions
+    /// of `group`'s trigger bytes in order.
+    fn windows(
+        &mut self,
+        group: &TriggerGroup,
+        mut triggers: impl Iterator<Item = usize>,
+        set_cache: &mut Cache,
+        scratch: &mut PatternScratch<'_>,
+    ) {
+        let bytes = self.text.as_bytes();
         let mut next = triggers.next();
         while let Some(first) = next {
             let (mut last, mut count) = (first, 1);

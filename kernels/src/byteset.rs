@@ -359,9 +359,19 @@ impl Beside {
             .is_some_and(|&b| self.set.contains(b))
     }
 
-    /// Whether the member at `at` has the neighbors asked for.
+    /// Whether the byte at `at` has the neighbors asked for: what
+    /// [`ByteSet::find_iter_beside`] checks, for positions found otherwise.
+    ///
+    /// ```
+    /// use palisade_kernels::{Beside, ByteSet};
+    ///
+    /// let word = Beside { set: ByteSet::new(b"abcdefghijklmnopqrstuvwxyz"), before: true, after: true };
+    /// assert!(word.admits(b"bob@example", 3));
+    /// assert!(!word.admits(b"bob @ example", 4));
+    /// assert!(!word.admits(b"@example", 0), "nothing before the first byte");
+    /// ```
     #[inline]
-    fn admits(&self, haystack: &[u8], at: usize) -> bool {
+    pub fn admits(&self, haystack: &[u8], at: usize) -> bool {
         (!self.before || self.holds(haystack, at.checked_sub(1)))
             && (!self.after || self.holds(haystack, Some(at + 1)))
     }
