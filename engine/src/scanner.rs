@@ -1398,8 +1398,10 @@ impl Run<'_, '_, '_> {
     fn context_word(&self, words: &AhoCorasick, start: usize, end: usize) -> Option<u16> {
         let from = floor_char_boundary(self.text, start.saturating_sub(CONTEXT_BEFORE));
         let to = ceil_char_boundary(self.text, (end + CONTEXT_AFTER).min(self.text.len()));
+        // Overlapping: `tel` inside `telephone` is no whole word, and a
+        // search that resumed after it would miss `telephone` itself.
         words
-            .find_iter(&self.text[from..to])
+            .find_overlapping_iter(&self.text[from..to])
             .find(|m| {
                 let (s, e) = (from + m.start(), from + m.end());
                 word_boundary(self.text, s) && word_boundary(self.text, e)
