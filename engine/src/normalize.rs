@@ -176,23 +176,30 @@ fn char_flags(c: char) -> Chars {
 pub(crate) fn classify(text: &str) -> Chars {
     let mut chars = Chars::default();
     let bmp = &**BMP_FLAGS;
+    let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(at) = find_non_ascii(text.as_bytes(), from) {
-        let c = text[at..].chars().next().expect("at a char boundary");
-        let (word, bit) = (c as usize / 64, 1u64 << (c as u32 % 64));
-        let found = match bmp.invisible.get(word) {
-            Some(&invisible) => Chars {
-                invisible: invisible & bit != 0,
-                compatibility: bmp.compatibility[word] & bit != 0,
-            },
-            None => char_flags(c),
-        };
-        chars.invisible |= found.invisible;
-        chars.compatibility |= found.compatibility;
-        if chars.invisible && chars.compatibility {
-            break;
+    while let Some(run) = find_non_ascii(bytes, from) {
+        // A run of characters beyond ASCII (a sentence of Japanese) is read
+        // through without searching again.
+        let mut at = run;
+        while bytes.get(at).is_some_and(|b| !b.is_ascii()) {
+            let c = text[at..].chars().next().expect("at a char boundary");
+            let (word, bit) = (c as usize / 64, 1u64 << (c as u32 % 64));
+            let found = match bmp.invisible.get(word) {
+                Some(&invisible) => Chars {
+                    invisible: invisible & bit != 0,
+                    compatibility: bmp.compatibility[word] & bit != 0,
+                },
+                None => char_flags(c),
+            };
+            chars.invisible |= found.invisible;
+            chars.compatibility |= found.compatibility;
+            if chars.invisible && chars.compatibility {
+                return chars;
+            }
+            at += c.len_utf8();
         }
-        from = at + c.len_utf8();
+        from = at;
     }
     chars
 }
