@@ -224,6 +224,9 @@ mod tests {
         assert!(classify("x\u{200B}").invisible);
         assert!(classify("\u{E0041}").invisible, "beyond the table");
         assert!(classify("ﬁ").compatibility);
+        let run = classify("東京\u{200B}ﬁ é");
+        assert!(run.invisible && run.compatibility, "late in a run");
+        assert!(!classify("東京 été 🙂").changes());
     }
 
     #[test]
