@@ -110,11 +110,13 @@ pub(crate) fn compile_set(patterns: &[&str]) -> Result<Regex, ErrorKind> {
 }
 
 /// Literals that every match of a pattern starts with.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Prefixes {
     /// Deduplicated and reduced to the shortest: a literal that extends
-    /// another adds nothing to a prefilter.
+    /// another adds nothing to a prefilter. Cut short (see [`cut`]).
     pub literals: Vec<Vec<u8>>,
+    /// The same before cutting (up to 16 bytes each).
+    pub whole: Vec<Vec<u8>>,
     /// The pattern ignores ASCII case here, so the literals are lower-cased
     /// and match in any case.
     pub folded: bool,
@@ -141,30 +143,33 @@ fn prefix_literals(hir: &Hir) -> Option<Prefixes> {
     // The exact list is complete (it spells out every case variant), but
     // `(?i)password` has 256 of them: then one folded literal is better.
     let folded = exact.len() > 64 || exact.len() > 4 * lowered.len();
-    // Literals are cut short, and the anchored search checks the rest.
-    // Folded ones to three bytes: each letter doubles the case variants
-    // spelled out for the SIMD search (`https://` has 32, `htt` 8), and
-    // Teddy's buckets let fewer false candidates through with fewer
-    // literals (the URL prefixes' pass over 4 MiB of prose: 0.57 ms with
-    // four bytes, 0.30 with three). Exact ones to the four bytes Teddy
-    // compares: `-----BEGIN RSA P` and its seven siblings become one
-    // `----`, which keeps the built-in set within slim Teddy's 32 literals.
-    let cut = |literals: &[Vec<u8>], len: usize| {
-        minimal(
-            literals
-                .iter()
-                .map(|l| l[..l.len().min(len)].to_vec())
-                .collect(),
-        )
-    };
-    let literals = if folded {
-        cut(&lowered, 3)
-    } else {
-        cut(&exact, 4)
-    };
+    let whole = if folded { lowered } else { exact };
+    let literals = cut(&whole, folded);
     let usable =
         !literals.is_empty() && literals.len() <= 64 && literals.iter().all(|l| l.len() >= 2);
-    usable.then_some(Prefixes { literals, folded })
+    usable.then_some(Prefixes {
+        literals,
+        whole,
+        folded,
+    })
+}
+
+/// `literals` cut short for the SIMD search; the anchored search checks the
+/// rest. Folded ones to three bytes: each letter doubles the case variants
+/// spelled out (`https://` has 32, `htt` 8), and Teddy's buckets let fewer
+/// false candidates through with fewer literals (the URL prefixes' pass
+/// over 4 MiB of prose: 0.57 ms with four bytes, 0.30 with three). Exact
+/// ones to the four bytes Teddy compares: `-----BEGIN RSA P` and its seven
+/// siblings become one `----`, which keeps the built-in set within slim
+/// Teddy's 32 literals.
+pub(crate) fn cut(literals: &[Vec<u8>], folded: bool) -> Vec<Vec<u8>> {
+    let len = if folded { 3 } else { 4 };
+    minimal(
+        literals
+            .iter()
+            .map(|l| l[..l.len().min(len)].to_vec())
+            .collect(),
+    )
 }
 
 fn minimal(mut literals: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
@@ -191,6 +196,7 @@ mod tests {
             info.prefixes,
             Some(Prefixes {
                 literals: vec![b"api".to_vec(), b"pas".to_vec()],
+                whole: vec![b"api_key".to_vec(), b"apikey".to_vec(), b"pass".to_vec()],
                 folded: true
             })
         );
@@ -200,6 +206,7 @@ mod tests {
                 .prefixes,
             Some(Prefixes {
                 literals: vec![b"AKIA".to_vec(), b"ASIA".to_vec()],
+                whole: vec![b"AKIA".to_vec(), b"ASIA".to_vec()],
                 folded: false
             }),
             "case-sensitive literals stay exact"

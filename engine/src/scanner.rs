@@ -9,7 +9,7 @@ use regex_automata::meta::{Cache, Regex};
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternID, PatternSet};
 
-use crate::automaton::{compile_pattern, compile_set};
+use crate::automaton::{compile_pattern, compile_set, cut, Prefixes};
 use crate::decode::{self, DecodeChain, Encoding, MAX_DEPTH};
 use crate::entity::{EntityId, EntitySet};
 use crate::error::{Error, ErrorKind};
@@ -353,6 +353,8 @@ pub struct Scratch {
     /// Per literal-anchored pattern, where its last match ended: a literal
     /// hit inside it is skipped, as a leftmost-first search would.
     resume: Vec<usize>,
+    /// The literal hits of the view being scanned.
+    literal_hits: Vec<(usize, LiteralTarget)>,
     /// The normalized view of the text being scanned.
     normalized: Normalized,
     /// Per decoding depth: the decoded segment and what its scan found.
@@ -421,6 +423,8 @@ impl Scanner {
         let mut patterns: Vec<Pattern> = Vec::new();
         let mut keywords: Vec<Keyword> = Vec::new();
         let mut literals = LiteralSetBuilder::new();
+        // Patterns searched from their prefix literals, with those literals.
+        let mut anchored: Vec<(u32, Prefixes)> = Vec::new();
         // Patterns sharing trigger bytes are searched together, over windows
         // wide enough for the group's longest lead, trail and gap.
         let mut groups: Vec<GroupSpec> = Vec::new();
@@ -499,11 +503,7 @@ impl Scanner {
                         in_runs.push(id);
                         run_first = run_first.zip(info.word_start).map(|(a, b)| a.union(&b));
                     }
-                    (_, _, Some(prefixes)) => {
-                        for prefix in &prefixes.literals {
-                            literals.add(prefix, prefixes.folded, LiteralTarget::Pattern(id));
-                        }
-                    }
+                    (_, _, Some(prefixes)) => anchored.push((id, prefixes.clone())),
                     _ => full.push(id),
                 }
                 patterns.push(Pattern {
@@ -580,6 +580,32 @@ impl Scanner {
             let (origins, names) = (origins.join(", "), names.join(", "));
             move |kind| Error::new(&origins, Some(&names), kind)
         };
+        let is_sparse =
+            |g: &GroupSpec| !g.hidden_only && g.trigger.len() <= 2 && g.trigger.is_ascii();
+        let mut marked = decode::MARKERS.to_vec();
+        for group in groups.iter().filter(|g| is_sparse(g)) {
+            marked.extend(&group.trigger);
+        }
+        for (id, prefixes) in anchored {
+            let target = LiteralTarget::Pattern(id);
+            // A literal holding a marked byte (`https://`) is found from the
+            // marks; the others by an automaton, cut short.
+            let first_mark = |literal: &[u8]| {
+                literal.iter().position(|b| {
+                    marked.contains(b) && !(prefixes.folded && b.is_ascii_alphabetic())
+                })
+            };
+            let mut unmarked = Vec::new();
+            for literal in prefixes.whole {
+                match first_mark(&literal) {
+                    Some(mark) => literals.add_marked(&literal, mark, prefixes.folded, target),
+                    None => unmarked.push(literal),
+                }
+            }
+            for literal in cut(&unmarked, prefixes.folded) {
+                literals.add(&literal, prefixes.folded, target);
+            }
+        }
         let literals = literals.build().map_err(|e| {
             let all: Vec<u32> = (0..patterns.len() as u32).collect();
             set_error(&all)(ErrorKind::Invalid(format!("literal prefilter: {e}")))
@@ -589,12 +615,6 @@ impl Scanner {
                 .map(|&id| pattern_sources[id as usize])
                 .collect::<Vec<_>>()
         };
-        let is_sparse =
-            |g: &GroupSpec| !g.hidden_only && g.trigger.len() <= 2 && g.trigger.is_ascii();
-        let mut marked = decode::MARKERS.to_vec();
-        for group in groups.iter().filter(|g| is_sparse(g)) {
-            marked.extend(&group.trigger);
-        }
         let groups = groups
             .into_iter()
             .map(|group| {
@@ -687,6 +707,7 @@ impl Scanner {
             full_cache: self.full.as_ref().map(|f| f.set.create_cache()),
             which: PatternSet::new(largest_set.unwrap_or(0)),
             resume: vec![0; self.patterns.len()],
+            literal_hits: Vec::new(),
             normalized: Normalized::default(),
             decoded: vec![(Vec::new(), Vec::new()); MAX_DEPTH],
             views: vec![ViewIndex::default(); MAX_DEPTH + 2],
@@ -857,14 +878,14 @@ impl Scanner {
 
     /// Fills `index` with what the searches over `text` will need: the
     /// base64 runs for the patterns searched inside them and for decoding,
-    /// the marks for sparse trigger groups and decoding.
+    /// the marks for marked literals, sparse trigger groups and decoding.
     fn index_view(&self, text: &str, decoding: bool, index: &mut ViewIndex) {
         index.runs.clear();
         index.marks.clear();
         if self.in_runs.is_some() || decoding {
             index.runs.extend(decode::base64_runs(text));
         }
-        if decoding || self.groups.iter().any(|g| g.sparse) {
+        if decoding || self.literals.has_marked() || self.groups.iter().any(|g| g.sparse) {
             index.marks.extend(self.marked.find_iter(text.as_bytes()));
         }
     }
@@ -947,6 +968,7 @@ impl Scanner {
             full_cache,
             which,
             resume,
+            literal_hits,
             normalized: _,
             decoded: _,
             views: _,
@@ -968,7 +990,10 @@ impl Scanner {
             run.external(&mut **matcher, &mut parts);
             return;
         }
-        run.literals(&mut parts, resume);
+        literal_hits.clear();
+        self.literals
+            .find_all(text.as_bytes(), &index.marks, literal_hits);
+        run.literals(literal_hits, &mut parts, resume);
         for (group, cache) in self.groups.iter().zip(group_caches.iter_mut()) {
             run.trigger_group(group, &index.marks, cache, &mut parts);
         }
@@ -1108,16 +1133,21 @@ impl Run<'_, '_, '_> {
             .is_none_or(|set| set.contains(entity))
     }
 
-    fn literals(&mut self, scratch: &mut PatternScratch<'_>, resume: &mut [usize]) {
+    /// Runs the pattern or keyword of each literal hit, in order of start.
+    fn literals(
+        &mut self,
+        hits: &[(usize, LiteralTarget)],
+        scratch: &mut PatternScratch<'_>,
+        resume: &mut [usize],
+    ) {
         let scanner = self.scanner;
         let bytes = self.text.as_bytes();
-        scanner
-            .literals
-            .for_each(bytes, |start, target| match target {
+        for &(start, target) in hits {
+            match target {
                 LiteralTarget::Pattern(id) => {
                     let pattern = &scanner.patterns[id as usize];
                     if start < resume[id as usize] || !self.enabled(pattern.rule) {
-                        return;
+                        continue;
                     }
                     let end = start.saturating_add(pattern.max_len).min(bytes.len());
                     let input = Input::new(self.text)
@@ -1137,7 +1167,8 @@ impl Run<'_, '_, '_> {
                     let len = rule.keywords[usize::from(keyword.index)].len();
                     self.keyword(keyword, start, start + len);
                 }
-            });
+            }
+        }
     }
 
     /// A deny-list keyword found at `start..end`: a finding when it is a whole word.
