@@ -45,6 +45,7 @@
 
 mod automaton;
 mod canary;
+mod context;
 mod decode;
 mod entity;
 mod error;

@@ -10,6 +10,7 @@ use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input, PatternID, PatternSet};
 
 use crate::automaton::{compile_pattern, compile_set, cut, Prefixes};
+use crate::context::ContextWords;
 use crate::decode::{self, DecodeChain, Encoding, MAX_DEPTH};
 use crate::entity::{EntityId, EntitySet};
 use crate::error::{Error, ErrorKind};
@@ -147,7 +148,7 @@ struct Rule {
     score: f32,
     context_boost: f32,
     context_words: Vec<String>,
-    context: Option<AhoCorasick>,
+    context: Option<ContextWords>,
     allow: Vec<String>,
 }
 
@@ -534,16 +535,6 @@ impl Scanner {
                     case_sensitive: spec.case_sensitive,
                 });
             }
-            let context = if spec.context.is_empty() {
-                None
-            } else {
-                Some(
-                    AhoCorasickBuilder::new()
-                        .ascii_case_insensitive(true)
-                        .build(&spec.context)
-                        .map_err(|e| fail(ErrorKind::Invalid(format!("context words: {e}"))))?,
-                )
-            };
             rules.push(Rule {
                 id: spec.id.clone(),
                 description: spec.description.clone(),
@@ -557,7 +548,7 @@ impl Scanner {
                 score: spec.score,
                 context_boost: spec.context_boost.unwrap_or(DEFAULT_CONTEXT_BOOST),
                 context_words: spec.context.clone(),
-                context,
+                context: ContextWords::new(&spec.context),
                 allow: spec.allow.clone(),
             });
         }
@@ -1398,10 +1389,11 @@ impl Run<'_, '_, '_> {
             return;
         }
         let mut score = rule.score;
-        let context_word = rule
-            .context
-            .as_ref()
-            .and_then(|ac| self.context_word(ac, start, end));
+        let context_word = rule.context.as_ref().and_then(|words| {
+            let from = floor_char_boundary(self.text, start.saturating_sub(CONTEXT_BEFORE));
+            let to = ceil_char_boundary(self.text, end + CONTEXT_AFTER);
+            words.find(self.text, from, to)
+        });
         if context_word.is_some() {
             // Rounded so that 0.6 + 0.35 reports as 0.95, not 0.95000005.
             score = ((score + rule.context_boost).min(1.0) * 1e4).round() / 1e4;
@@ -1424,27 +1416,12 @@ impl Run<'_, '_, '_> {
             decoded: DecodeChain::default(),
         });
     }
-
-    /// The first context word, as a whole word, near `start..end`.
-    fn context_word(&self, words: &AhoCorasick, start: usize, end: usize) -> Option<u16> {
-        let from = floor_char_boundary(self.text, start.saturating_sub(CONTEXT_BEFORE));
-        let to = ceil_char_boundary(self.text, (end + CONTEXT_AFTER).min(self.text.len()));
-        // Overlapping: `tel` inside `telephone` is no whole word, and a
-        // search that resumed after it would miss `telephone` itself.
-        words
-            .find_overlapping_iter(&self.text[from..to])
-            .find(|m| {
-                let (s, e) = (from + m.start(), from + m.end());
-                word_boundary(self.text, s) && word_boundary(self.text, e)
-            })
-            .map(|m| m.pattern().as_usize() as u16)
-    }
 }
 
 /// Whether byte `i` (a char boundary) is not inside a word: the characters
 /// on its two sides are not both alphanumeric, in the Unicode sense of `\b`,
 /// so that `secret` is not found inside `secretário`.
-fn word_boundary(text: &str, i: usize) -> bool {
+pub(crate) fn word_boundary(text: &str, i: usize) -> bool {
     let before = text[..i].chars().next_back();
     let after = text[i..].chars().next();
     !(before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric))

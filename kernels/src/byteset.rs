@@ -199,7 +199,7 @@ impl ByteSet {
         self.few.filter(|_| self.kernel == Kernel::Auto)
     }
 
-    fn uses_avx2(&self) -> bool {
+    pub(crate) fn uses_avx2(&self) -> bool {
         cfg!(target_arch = "x86_64") && self.kernel == Kernel::Auto && self.ascii_only && has_avx2()
     }
 
@@ -306,6 +306,21 @@ impl ByteSet {
             (members != 0).then_some((i, members))
         })
         .unwrap_or_else(|tail| (tail - 32, 0))
+    }
+
+    /// The member bits of the first 32 bytes of `haystack`, and the bits of
+    /// those beyond ASCII. Needs 32 bytes, an ASCII set and AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    pub(crate) unsafe fn members_and_wide_avx2(&self, haystack: &[u8]) -> (u32, u32) {
+        use std::arch::x86_64::*;
+
+        debug_assert!(haystack.len() >= 32 && self.ascii_only);
+        let chunk = haystack.as_ptr();
+        let members = Avx2Classifier::new(&self.low_nibbles).members(chunk);
+        // SAFETY: 32 bytes are readable from `chunk`.
+        let wide = _mm256_movemask_epi8(_mm256_loadu_si256(chunk.cast())) as u32;
+        (members, wide)
     }
 
     /// Each step sees the member bits of the previous chunk and this one, so

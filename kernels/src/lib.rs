@@ -17,6 +17,8 @@
 //!   offsets to the code point offsets Presidio clients expect, and
 //!   [`find_non_ascii`] finds the next character beyond ASCII, the only
 //!   ones normalization can change.
+//! * [`word_starts`] finds where words may start near a match, for the
+//!   context words that raise its score.
 //!
 //! # Example
 //!
@@ -33,9 +35,11 @@
 
 mod byteset;
 mod chars;
+mod words;
 
 pub use byteset::{Beside, ByteSet, FindIter, Kernel};
 pub use chars::{count_chars, find_non_ascii};
+pub use words::{word_starts, WordStarts};
 
 /// The SIMD level the kernels use on this CPU, for benchmark reports.
 ///
