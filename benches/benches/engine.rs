@@ -12,7 +12,7 @@ use palisade_engine::{
     InjectionRules, Normalized, Operator, Redactor, ScanOptions, Scanner, ScannerBuilder,
     Validator, BUILTIN_ENTITIES,
 };
-use palisade_kernels::{count_chars, find_non_ascii, Beside, ByteSet, Kernel};
+use palisade_kernels::{count_chars, find_non_ascii, word_starts, Beside, ByteSet, Kernel};
 
 const CORPUS_BYTES: usize = 4 << 20;
 
@@ -247,6 +247,20 @@ fn offsets(c: &mut Criterion) {
             }
             assert_eq!(starts, expected)
         })
+    });
+    group.finish();
+
+    // Where words start, for the context words near each finding: over a
+    // whole text here (the scan looks at about 100 bytes per finding).
+    let mut group = c.benchmark_group("word_starts");
+    group.throughput(Throughput::Bytes(doc.text.len() as u64));
+    let alnum = |b: u8| b.is_ascii_alphanumeric();
+    let expected = (0..bytes.len())
+        .filter(|&i| alnum(bytes[i]) || !bytes[i].is_ascii())
+        .filter(|&i| i == 0 || !alnum(bytes[i - 1]))
+        .count();
+    group.bench_function("prose", |b| {
+        b.iter(|| assert_eq!(word_starts(black_box(bytes), 0, bytes.len()).count(), expected))
     });
     group.finish();
 }
