@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::decode::DecodeChain;
 use crate::entity::EntityId;
+use crate::normalize::WideRuns;
 
 /// Index of a recognizer in a [`Scanner`](crate::Scanner).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -171,14 +172,37 @@ pub(crate) fn resolve_overlaps(findings: &mut Vec<Finding>) {
 }
 
 /// Fills the code point offsets; `findings` must be sorted by `byte_start`.
-pub(crate) fn fill_char_offsets(text: &str, findings: &mut [Finding]) {
+/// `wide` are the text's runs of characters beyond ASCII: an offset is its
+/// byte offset less the bytes those runs hold beyond one per character,
+/// so the ASCII between findings is not counted.
+pub(crate) fn fill_char_offsets(text: &str, wide: &WideRuns, findings: &mut [Finding]) {
     let bytes = text.as_bytes();
-    let (mut byte_pos, mut char_pos) = (0, 0);
+    let count = palisade_kernels::count_chars;
+    let (mut next_run, mut extra, mut byte_pos, mut char_pos) = (0, 0, 0, 0);
     for f in findings {
-        char_pos += palisade_kernels::count_chars(&bytes[byte_pos..f.byte_start]);
-        byte_pos = f.byte_start;
-        f.start = char_pos;
-        f.end = char_pos + palisade_kernels::count_chars(&bytes[f.byte_start..f.byte_end]);
+        f.start = if wide.complete {
+            // Runs wholly before the finding, then the part of one it starts in.
+            while let Some((span, chars)) = wide.runs.get(next_run) {
+                if span.end > f.byte_start {
+                    break;
+                }
+                extra += span.len() - chars;
+                next_run += 1;
+            }
+            let inside = match wide.runs.get(next_run) {
+                Some((span, _)) if span.start < f.byte_start => {
+                    let part = &bytes[span.start..f.byte_start];
+                    part.len() - count(part)
+                }
+                _ => 0,
+            };
+            f.byte_start - extra - inside
+        } else {
+            char_pos += count(&bytes[byte_pos..f.byte_start]);
+            byte_pos = f.byte_start;
+            char_pos
+        };
+        f.end = f.start + count(&bytes[f.byte_start..f.byte_end]);
     }
 }
 
@@ -215,5 +239,41 @@ mod tests {
         resolve_overlaps(&mut v);
         let kept: Vec<u32> = v.iter().map(|f| f.recognizer.0).collect();
         assert_eq!(kept, vec![1, 3, 4]);
+    }
+
+    /// Spans starting in ASCII, at a run's start, inside a run and right
+    /// after one, with the runs read whole and with the walk stopped early.
+    #[test]
+    fn code_point_offsets_from_the_runs_beyond_ascii() {
+        let stopped = "ab 日本語テキスト cd é🙂x\u{200B}ﬁ 東京 end";
+        let mut early = WideRuns::default();
+        let chars = crate::normalize::classify_recording(stopped, &mut early);
+        assert!(!early.complete, "the walk stops at the zero-width space");
+        assert!(chars.invisible && chars.compatibility);
+        let read_whole = "ab 日本語テキスト cd é🙂x 東京 end";
+        let mut whole = WideRuns::default();
+        crate::normalize::classify_recording(read_whole, &mut whole);
+        assert!(whole.complete && whole.runs.len() == 3);
+        for (text, wide) in [(stopped, &early), (read_whole, &whole)] {
+            let boundaries: Vec<usize> = (0..=text.len())
+                .filter(|&i| text.is_char_boundary(i))
+                .collect();
+            let mut found: Vec<Finding> = (0..boundaries.len() - 2)
+                .step_by(2)
+                .map(|i| finding(0, (boundaries[i], boundaries[i + 2]), 0.5))
+                .collect();
+            fill_char_offsets(text, wide, &mut found);
+            for f in &found {
+                let start = text[..f.byte_start].chars().count();
+                let end = start + text[f.byte_start..f.byte_end].chars().count();
+                assert_eq!(
+                    (f.start, f.end),
+                    (start, end),
+                    "{:?}",
+                    (f.byte_start, f.byte_end)
+                );
+            }
+            assert!(found.len() > 10);
+        }
     }
 }

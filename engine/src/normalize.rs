@@ -5,6 +5,7 @@
 //! `ana@exa\u{200B}mple.org` and fullwidth `ａｎａ＠ｅｘａｍｐｌｅ.ｏｒｇ` both read
 //! as `ana@example.org` here, and the finding covers the original characters.
 
+use std::ops::Range;
 use std::sync::LazyLock;
 
 use palisade_kernels::find_non_ascii;
@@ -174,14 +175,40 @@ fn char_flags(c: char) -> Chars {
 /// Reads the non-ASCII characters of `text` (ASCII cannot change, and is
 /// skipped by a SIMD search), until both answers are known.
 pub(crate) fn classify(text: &str) -> Chars {
+    walk(text, |_, _| {}).0
+}
+
+/// The runs of characters beyond ASCII in a text, which [`classify`] reads
+/// anyway: code point offsets follow from them without counting the
+/// ASCII between.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct WideRuns {
+    /// Each run's byte span and how many characters it holds, in order.
+    pub runs: Vec<(Range<usize>, usize)>,
+    /// Whether every run was read: the walk stops once both answers are
+    /// known.
+    pub complete: bool,
+}
+
+/// [`classify`], recording in `wide` where the characters beyond ASCII are.
+pub(crate) fn classify_recording(text: &str, wide: &mut WideRuns) -> Chars {
+    wide.runs.clear();
+    let (chars, complete) = walk(text, |span, count| wide.runs.push((span, count)));
+    wide.complete = complete;
+    chars
+}
+
+/// Classifies the characters beyond ASCII, calling `run` with each run of
+/// them and its character count; `false` when it stopped early.
+fn walk(text: &str, mut run: impl FnMut(Range<usize>, usize)) -> (Chars, bool) {
     let mut chars = Chars::default();
     let bmp = &**BMP_FLAGS;
     let bytes = text.as_bytes();
     let mut from = 0;
-    while let Some(run) = find_non_ascii(bytes, from) {
+    while let Some(start) = find_non_ascii(bytes, from) {
         // A run of characters beyond ASCII (a sentence of Japanese) is read
         // through without searching again.
-        let mut at = run;
+        let (mut at, mut count) = (start, 0);
         while bytes.get(at).is_some_and(|b| !b.is_ascii()) {
             let c = text[at..].chars().next().expect("at a char boundary");
             let (word, bit) = (c as usize / 64, 1u64 << (c as u32 % 64));
@@ -195,13 +222,15 @@ pub(crate) fn classify(text: &str) -> Chars {
             chars.invisible |= found.invisible;
             chars.compatibility |= found.compatibility;
             if chars.invisible && chars.compatibility {
-                return chars;
+                return (chars, false);
             }
             at += c.len_utf8();
+            count += 1;
         }
+        run(start..at, count);
         from = at;
     }
-    chars
+    (chars, true)
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind};
 use crate::finding::{fill_char_offsets, resolve_overlaps, Explanation, Finding, RecognizerId};
 use crate::literals::{LiteralSet, LiteralSetBuilder};
 use crate::matcher::{MatchTarget, Matcher};
-use crate::normalize::{self, Normalized};
+use crate::normalize::{self, Chars, Normalized, WideRuns};
 use crate::rules::{RuleSet, BUILTIN_RULES, DEFAULT_CONTEXT_BOOST};
 use crate::trigger::{ByteTable, Flanks};
 use crate::validate::{shannon_entropy, Validator};
@@ -358,6 +358,8 @@ pub struct Scratch {
     literal_hits: Vec<(usize, LiteralTarget)>,
     /// The normalized view of the text being scanned.
     normalized: Normalized,
+    /// The runs of characters beyond ASCII in the text being scanned.
+    wide: WideRuns,
     /// Per decoding depth: the decoded segment and what its scan found.
     decoded: Vec<(Vec<u8>, Vec<Finding>)>,
     /// Per decoding depth, the index of the text; then that of its
@@ -700,6 +702,7 @@ impl Scanner {
             resume: vec![0; self.patterns.len()],
             literal_hits: Vec::new(),
             normalized: Normalized::default(),
+            wide: WideRuns::default(),
             decoded: vec![(Vec::new(), Vec::new()); MAX_DEPTH],
             views: vec![ViewIndex::default(); MAX_DEPTH + 2],
         }
@@ -813,17 +816,29 @@ impl Scanner {
         out.clear();
         let depth = options.decode_depth.min(MAX_DEPTH as u8);
         let mut budget = options.decode_budget;
-        self.scan_layers(text, options, depth, &mut budget, search, scratch, out);
+        let chars = normalize::classify_recording(text, &mut scratch.wide);
+        self.scan_layers(
+            text,
+            chars,
+            options,
+            depth,
+            &mut budget,
+            search,
+            scratch,
+            out,
+        );
         resolve_overlaps(out);
-        fill_char_offsets(text, out);
+        fill_char_offsets(text, &scratch.wide, out);
     }
 
     /// The text as written, its normalized view, and (down to `depth`) its
-    /// decoded segments: raw findings with byte offsets into `text`.
+    /// decoded segments: raw findings with byte offsets into `text`, whose
+    /// characters beyond ASCII `chars` describes.
     #[allow(clippy::too_many_arguments)]
     fn scan_layers(
         &self,
         text: &str,
+        chars: Chars,
         options: &ScanOptions,
         depth: u8,
         budget: &mut usize,
@@ -831,7 +846,6 @@ impl Scanner {
         scratch: &mut Scratch,
         out: &mut Vec<Finding>,
     ) {
-        let chars = normalize::classify(text);
         let decoding = depth > 0 && *budget > 0;
         let mut index = std::mem::take(&mut scratch.views[usize::from(depth)]);
         self.index_view(text, decoding, &mut index);
@@ -910,6 +924,7 @@ impl Scanner {
             inner.clear();
             self.scan_layers(
                 decoded,
+                normalize::classify(decoded),
                 options,
                 depth - 1,
                 budget,
@@ -961,6 +976,7 @@ impl Scanner {
             resume,
             literal_hits,
             normalized: _,
+            wide: _,
             decoded: _,
             views: _,
         } = scratch;
