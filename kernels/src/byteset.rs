@@ -289,16 +289,21 @@ impl ByteSet {
         let neighbors = beside
             .filter(|beside| beside.set.ascii_only)
             .map(|beside| Avx2Classifier::new(&beside.set.low_nibbles));
+        // Whether the byte before the next chunk is a neighbor, carried over
+        // from chunk to chunk.
+        let mut before = u32::from(beside.is_some_and(|b| b.holds(haystack, at.checked_sub(1))));
         self.chunks_avx2(haystack, at, |i, members| {
             let members = match (beside, &neighbors) {
                 // Classified whether or not the chunk has members: in prose,
                 // where half the chunks hold a `.` or `-`, a branch on the
                 // members would mispredict often, and this leaves one
                 // well-predicted branch per chunk.
-                // SAFETY: `chunks_avx2` hands out chunks of 32 readable bytes.
                 (Some(beside), Some(neighbors)) => {
-                    members
-                        & beside.accepts(haystack, i, neighbors.members(haystack.as_ptr().add(i)))
+                    // SAFETY: `chunks_avx2` hands out chunks of 32 readable bytes.
+                    let held = neighbors.members(haystack.as_ptr().add(i));
+                    let accepted = beside.accepts(haystack, held, before, i + 32);
+                    before = held >> 31;
+                    members & accepted
                 }
                 (Some(beside), None) if members != 0 => beside.filter(haystack, i, members),
                 _ => members,
@@ -391,17 +396,17 @@ impl Beside {
             && (!self.after || self.holds(haystack, Some(at + 1)))
     }
 
-    /// The bits of the up to 32 bytes from `base` whose neighbors qualify,
-    /// given `neighbors`, the bits of the bytes from `base` in `set`.
+    /// The bits of a chunk's bytes whose neighbors qualify, given `held`,
+    /// the bits of its bytes in `set`, `before`, the bit of the byte before
+    /// it, and `next`, where the byte after it is.
     #[inline]
-    fn accepts(&self, haystack: &[u8], base: usize, neighbors: u32) -> u32 {
-        let edge = |i| u32::from(self.holds(haystack, i));
+    fn accepts(&self, haystack: &[u8], held: u32, before: u32, next: usize) -> u32 {
         let mut accepted = u32::MAX;
         if self.before {
-            accepted &= neighbors << 1 | edge(base.checked_sub(1));
+            accepted &= held << 1 | before;
         }
         if self.after {
-            accepted &= neighbors >> 1 | edge(Some(base + 32)) << 31;
+            accepted &= held >> 1 | u32::from(self.holds(haystack, Some(next))) << 31;
         }
         accepted
     }
