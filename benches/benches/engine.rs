@@ -260,7 +260,12 @@ fn offsets(c: &mut Criterion) {
         .filter(|&i| i == 0 || !alnum(bytes[i - 1]))
         .count();
     group.bench_function("prose", |b| {
-        b.iter(|| assert_eq!(word_starts(black_box(bytes), 0, bytes.len()).count(), expected))
+        b.iter(|| {
+            assert_eq!(
+                word_starts(black_box(bytes), 0, bytes.len()).count(),
+                expected
+            )
+        })
     });
     group.finish();
 }
