@@ -98,9 +98,9 @@ impl<T: Copy> LiteralSetBuilder<T> {
             .partition(|(literal, _)| literal.len() < MIN_TEDDY_LEN);
         // A few spelled variants (`www` once `https://` is found from its
         // `:`) join the exact literals: one Teddy pass instead of two. Many
-        // would crowd its buckets, which then pass more false candidates,
-        // and too few bytes apart in one automaton would not use Teddy at
-        // all (two start bytes: `memchr2` on `w` and `W`).
+        // would crowd its buckets, which then pass more false candidates.
+        // Alone, `www`'s spellings would not even get Teddy: with two start
+        // bytes, the automaton runs `memchr2` on `w` and `W`.
         let mut spelled = spelled;
         if exact.len() + spelled.len() <= MAX_SHARED_TEDDY
             && spelled.keys().all(|l| l.len() >= MIN_TEDDY_LEN)
