@@ -23,8 +23,8 @@ pub(crate) struct ContextWords {
 }
 
 impl ContextWords {
-    /// The rule's `words`; `None` when there are none. Empty words are left
-    /// out: no text stands for them.
+    /// The rule's `words`; `None` when there are none. Empty words (which
+    /// rule loading rejects) are left out: they have no first byte.
     pub(crate) fn new(words: &[String]) -> Option<ContextWords> {
         let words: Vec<(Box<[u8]>, u16)> = words
             .iter()

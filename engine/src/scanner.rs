@@ -519,6 +519,9 @@ impl Scanner {
                 });
                 pattern_sources.push(source);
             }
+            if spec.context.iter().any(String::is_empty) {
+                return Err(fail(ErrorKind::Invalid("empty context word".into())));
+            }
             for (keyword_index, keyword) in spec.keywords.iter().enumerate() {
                 if keyword.is_empty() {
                     return Err(fail(ErrorKind::Invalid("empty keyword".into())));
@@ -913,8 +916,11 @@ impl Scanner {
         let (mut buf, mut inner) = std::mem::take(&mut scratch.decoded[level]);
         let bytes = text.as_bytes();
         let runs = index.runs.iter().cloned();
-        let markers =
-            (index.marks.iter().copied()).filter(|&at| decode::MARKERS.contains(&bytes[at]));
+        let markers = index
+            .marks
+            .iter()
+            .copied()
+            .filter(|&at| decode::MARKERS.contains(&bytes[at]));
         decode::segments_around(text, runs, markers, |range, encoding| {
             if *budget == 0 || !decode::decode(&text[range.clone()], encoding, &mut buf) {
                 return;

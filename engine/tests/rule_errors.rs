@@ -33,6 +33,18 @@ fn invalid_regex() {
 }
 
 #[test]
+fn empty_context_word() {
+    let err = load(&recognizer(
+        "patterns = ['B-[0-9]+']\ncontext = [\"badge\", \"\"]",
+    ));
+    assert_names_rule(&err);
+    assert!(
+        matches!(err.kind(), ErrorKind::Invalid(reason) if reason == "empty context word"),
+        "{err}"
+    );
+}
+
+#[test]
 fn automaton_too_large() {
     let err = load(&recognizer(r"patterns = ['\w{500}{500}']"));
     assert_names_rule(&err);
